@@ -1,0 +1,3 @@
+"""Haven: a school-safety platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,35 @@
+"""When a user must present a second factor (TOTP, via django-otp)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django_otp import user_has_device
+
+from haven.access import policy
+
+
+def required(user: Any) -> bool:
+    """Every role that can see tips, cases, screenings or the audit log needs a second factor.
+    Demo sign-ins may be exempted in development only (HAVEN_DEMO_SKIP_2FA)."""
+    if settings.HAVEN_DEMO_SKIP_2FA and getattr(user, "is_demo", False):
+        return False
+    return policy.requires_second_factor(user) or user.is_superuser
+
+
+def pending(request: HttpRequest) -> bool:
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if user.is_verified():  # type: ignore[attr-defined]  # set by django_otp's middleware
+        return False
+    return required(user) or user_has_device(user, confirmed=True)
+
+
+def next_step_url(user: Any) -> str:
+    if user_has_device(user, confirmed=True):
+        return reverse("accounts:verify")
+    return reverse("accounts:enroll")

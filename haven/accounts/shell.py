@@ -1,0 +1,55 @@
+"""The staff shell: which school is in view, and the navigation a user's roles open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from haven.access import policy
+from haven.access.policy import Perm
+
+SCHOOL_KEY = "haven_school"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    icon: str
+    active: bool
+
+
+def current_school(request: HttpRequest, schools: list[Any] | None = None) -> Any:
+    schools = (
+        schools if schools is not None else list(policy.schools_for(request.user).order_by("name"))
+    )
+    chosen = request.session.get(SCHOOL_KEY)
+    for school in schools:
+        if school.pk == chosen:
+            return school
+    return schools[0] if schools else None
+
+
+# (label, url name, icon, permission needed or None for everyone signed in)
+_NAV: list[tuple[Any, str, str, Perm | None]] = [
+    (_("Home"), "home", "home", None),
+    (_("Students"), "core:students", "people", Perm.ROSTER_VIEW),
+    (_("Classes"), "core:sections", "grid", Perm.ROSTER_VIEW),
+    (_("Audit log"), "audit:log", "shield", Perm.AUDIT_VIEW),
+    (_("Notifications"), "notify:inbox", "bell", None),
+]
+
+
+def navigation(request: HttpRequest) -> list[NavItem]:
+    items = []
+    for label, name, icon, perm in _NAV:
+        if perm is not None and not policy.has_perm(request.user, perm):
+            continue
+        url = reverse(name)
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append(NavItem(str(label), url, icon, active))
+    return items

@@ -1,0 +1,92 @@
+"""The API at /api/v1/ (django-ninja). Each app adds its router; authorisation is the access
+policy's, exactly as for the pages. Errors are JSON that name the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from haven.accounts.models import ApiToken
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = ApiToken.authenticate(token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
+
+
+api = NinjaAPI(
+    title="Haven API",
+    version="1",
+    urls_namespace="api",
+    auth=[BearerToken(), django_auth],
+    docs_url="/docs",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: Any, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, **extra}, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": ".".join(
+                str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")
+            ),
+            "message": err.get("msg", "invalid"),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors
+    ]
+    return _error(request, 422, "Invalid input.", errors=errors)
+
+
+@api.exception_handler(ValidationError)
+def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": field, "message": str(msg)}
+            for field, msgs in exc.message_dict.items()
+            for msg in msgs
+        ]
+    else:
+        errors = [{"field": "", "message": str(msg)} for msg in exc.messages]
+    return _error(request, 422, "Invalid input.", errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = _error(
+        request, 401, "Sign in, or send a valid token as 'Authorization: Bearer <token>'."
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="haven"'
+    return response
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or "Not allowed.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "Not found.")
+
+
+from haven.audit.api import router as audit_router  # noqa: E402
+from haven.core.api import router as core_router  # noqa: E402
+
+api.add_router("/", core_router)
+api.add_router("/audit", audit_router)

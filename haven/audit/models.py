@@ -1,0 +1,66 @@
+"""The audit log: an append-only, hash-chained record of every read and write of sensitive records.
+
+Each event's ``digest`` is an HMAC (keyed by ``HAVEN_AUDIT_KEY``) over the previous event's digest
+and this event's canonical content, so editing, deleting or reordering any event breaks the chain
+from that point on, and someone with only database access cannot recompute it. Database triggers
+(see the migrations) refuse UPDATE and DELETE on the table as a first line of defence.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        VIEW = "view"
+        LIST = "list"
+        CREATE = "create"
+        UPDATE = "update"
+        DELETE = "delete"
+        EXPORT = "export"
+        SIGN_IN = "sign_in"
+        SIGN_IN_FAILED = "sign_in_failed"
+        SIGN_OUT = "sign_out"
+        LOCKED_OUT = "locked_out"
+        TOKEN_CREATED = "token_created"  # noqa: S105 - an action name, not a secret
+        TOKEN_REVOKED = "token_revoked"  # noqa: S105
+        SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
+        BREAK_GLASS = "break_glass"
+        IMPORT = "import"
+        KEY_ROTATION = "key_rotation"
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=30, choices=Action.choices)
+    object_type = models.CharField(max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    compartment = models.CharField(max_length=30, blank=True)
+    school_id = models.BigIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+
+class ChainHead(models.Model):
+    """One row: the last event's sequence number and digest. Appends lock it to stay in order."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    digest = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"

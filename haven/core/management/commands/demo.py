@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from haven.core import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo district (idempotent): two schools, students, guardians, classes, sign-ins."
+    )
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        counts = demo.load()
+        summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo district ready: {summary}."))
+        self.stdout.write(f"Sign in as {', '.join(demo.SIGN_INS)} with password '{demo.PASSWORD}'.")

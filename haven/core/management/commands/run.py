@@ -1,0 +1,69 @@
+"""``haven run``: migrate, load the demo district into an empty database, then serve Haven and its
+background worker in one foreground command; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from haven.env import env_int
+
+
+class Command(BaseCommand):
+    help = "Serve Haven (HTTP + WebSockets) with its background worker."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--host", default=os.environ.get("HAVEN_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=env_int("HAVEN_PORT", 8000))
+        parser.add_argument("--no-demo", action="store_true", help="do not load the demo district")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the background worker"
+        )
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        import uvicorn
+
+        from haven.core.models import School
+
+        call_command("migrate", interactive=False, verbosity=0)
+        if settings.PRODUCTION:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        demo_loaded = False
+        if not options["no_demo"] and not School.objects.exists():
+            self.stdout.write("Empty database: loading the demo district …")
+            call_command("demo", verbosity=0)
+            demo_loaded = True
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "haven.cli", "run_huey", "--workers", "2"]
+            )
+        url = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(self.style.SUCCESS(f"\nHaven is at {url}/  (Ctrl-C stops it)"))
+        self.stdout.write(f"Data: {settings.DATA_DIR}")
+        from haven.core.demo import PASSWORD, SIGN_INS
+
+        if demo_loaded or School.objects.filter(slug="northside-high").exists():
+            self.stdout.write(f"Demo sign-ins (password '{PASSWORD}'): {', '.join(SIGN_INS)}\n")
+        try:
+            uvicorn.run(
+                "haven.asgi:application",
+                host=options["host"],
+                port=options["port"],
+                access_log=False,  # an access log would hold client addresses
+                lifespan="off",
+                log_level="info",
+            )
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGINT)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()

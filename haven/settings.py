@@ -1,0 +1,288 @@
+"""Haven's one settings module. Every setting comes from the environment (a ``.env`` file in the
+working directory is read too); the defaults are the embedded ones: SQLite under the data directory,
+the in-memory channel layer and Huey on SQLite, so nothing but Haven itself needs to run.
+
+Production (``HAVEN_ENV=production``) refuses to start with a default secret key or without an
+encryption key.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+from haven.env import ConfigError, env_bool, env_int, env_list, env_str, load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(Path.cwd() / ".env")
+
+HAVEN_ENV = env_str("HAVEN_ENV", "development").strip().lower()
+if HAVEN_ENV not in {"development", "production"}:
+    raise ConfigError(f"HAVEN_ENV={HAVEN_ENV!r}: use 'development' or 'production'")
+PRODUCTION = HAVEN_ENV == "production"
+TESTING = "pytest" in sys.modules
+
+DATA_DIR = Path(env_str("HAVEN_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+_DEV_SECRET = "haven-development-secret-key-not-for-production"  # noqa: S105 - refused in production
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
+if PRODUCTION and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 32):
+    raise ConfigError("production needs SECRET_KEY (at least 32 random characters)")
+
+DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
+if PRODUCTION and DEBUG:
+    raise ConfigError("DEBUG must be off in production")
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1],testserver"
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- encryption at rest (haven.core.crypto) -------------------------------------------------------
+# Comma-separated Fernet keys, newest first. The first encrypts; all decrypt (for rotation).
+ENCRYPTION_KEYS = env_list("HAVEN_ENCRYPTION_KEYS")
+if PRODUCTION and not ENCRYPTION_KEYS:
+    raise ConfigError(
+        "production needs HAVEN_ENCRYPTION_KEYS (make one with `haven keys generate`)"
+    )
+# Keyed MAC for the audit chain; someone with only database access cannot re-forge the chain.
+AUDIT_KEY = env_str("HAVEN_AUDIT_KEY", "")
+if PRODUCTION and len(AUDIT_KEY) < 32:
+    raise ConfigError("production needs HAVEN_AUDIT_KEY (at least 32 random characters)")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_htmx",
+    "channels",
+    "huey.contrib.djhuey",
+    "haven.core",
+    "haven.accounts",
+    "haven.access",
+    "haven.audit",
+    "haven.notify",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "haven.core.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "haven.accounts.middleware.SessionIdleMiddleware",
+    "haven.accounts.middleware.SecondFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "haven.urls"
+ASGI_APPLICATION = "haven.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "haven.accounts.context_processors.staff_shell",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------------------
+_sqlite_path = DATA_DIR / "haven.sqlite3"
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": _sqlite_path,
+            # Concurrent writers wait for the lock instead of failing; IMMEDIATE takes the write
+            # lock at BEGIN so read-then-write transactions (the audit chain) cannot deadlock.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- real time and background work ----------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "haven",
+        "url": REDIS_URL,
+        "immediate": False,
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "haven",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "immediate": TESTING,
+    }
+
+# --- accounts, sign-in, sessions ------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Second factor: required for every role that can see tips, cases or screenings. Demo users may be
+# exempted (only in development) so that a newcomer can sign in with the printed passwords.
+HAVEN_DEMO_SKIP_2FA = env_bool("HAVEN_DEMO_SKIP_2FA", not PRODUCTION) and not PRODUCTION
+OTP_TOTP_ISSUER = env_str("HAVEN_OTP_ISSUER", "Haven")
+
+# Lock-out after repeated failed sign-ins (django-axes), per username so that a shared school IP
+# does not lock out a whole building.
+AXES_FAILURE_LIMIT = env_int("HAVEN_LOCKOUT_ATTEMPTS", 5)
+AXES_COOLOFF_TIME = env_int("HAVEN_LOCKOUT_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "haven.accounts.views.locked_out"
+AXES_VERBOSE = False
+
+SESSION_COOKIE_AGE = env_int("HAVEN_SESSION_HOURS", 12) * 3600
+HAVEN_SESSION_IDLE_MINUTES = env_int("HAVEN_SESSION_IDLE_MINUTES", 30)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- security headers -----------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("HAVEN_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("HAVEN_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("HAVEN_HSTS_PRELOAD", False)
+
+# --- i18n -----------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("HAVEN_TIME_ZONE", "America/New_York")
+USE_TZ = True
+
+# --- static files (served by Haven itself: no CDN) ------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "files")},
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- e-mail ---------------------------------------------------------------------------------------
+EMAIL_URL = env_str("EMAIL_URL", "")
+if EMAIL_URL:
+    _mail = dj_database_url.parse(EMAIL_URL.replace("smtp://", "postgres://", 1))
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _mail["HOST"]
+    EMAIL_PORT = int(_mail["PORT"] or 587)
+    EMAIL_HOST_USER = _mail["USER"]
+    EMAIL_HOST_PASSWORD = _mail["PASSWORD"]
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.locmem.EmailBackend"
+        if TESTING
+        else "django.core.mail.backends.console.EmailBackend"
+    )
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "haven@localhost")
+
+# --- logging: never a request line with a client address ------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("HAVEN_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's request logger would include the path; the server's access log is turned off.
+        "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+HAVEN_BREAK_GLASS_MINUTES = env_int("HAVEN_BREAK_GLASS_MINUTES", 60)
+HAVEN_API_TOKEN_DAYS = env_int("HAVEN_API_TOKEN_DAYS", 365)
+
+SILENCED_SYSTEM_CHECKS = [
+    # Lock-out is per username on purpose: a whole school shares one public address, and keying on
+    # it would let one student lock out every teacher in the building.
+    "axes.W006",
+]
