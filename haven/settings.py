@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",
+    "ninja",  # serves its API docs page from our own static files, not a CDN
     "channels",
     "huey.contrib.djhuey",
     "haven.core",
@@ -123,7 +124,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": _sqlite_path,
+            "NAME": str(_sqlite_path),
             # Concurrent writers wait for the lock instead of failing; IMMEDIATE takes the write
             # lock at BEGIN so read-then-write transactions (the audit chain) cannot deadlock.
             "OPTIONS": {
@@ -151,7 +152,7 @@ if REDIS_URL:
         "huey_class": "huey.RedisHuey",
         "name": "haven",
         "url": REDIS_URL,
-        "immediate": False,
+        "immediate": TESTING,  # tests run tasks in-process (Huey keeps them in memory then)
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -232,6 +233,7 @@ USE_TZ = True
 # --- static files (served by Haven itself: no CDN) ------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {

@@ -42,6 +42,11 @@ def _isolated_data_dir(settings, tmp_path):
     }
     settings.AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789"
     settings.HAVEN_DEMO_SKIP_2FA = False
+    # Production hashes with scrypt; tests need not spend a tenth of a second per sign-in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()  # Redis in the PostgreSQL run: no throttle or lock-out leaks between tests
 
 
 @pytest.fixture

@@ -24,7 +24,9 @@ def pending(request: HttpRequest) -> bool:
     user = request.user
     if not user.is_authenticated:
         return False
-    if user.is_verified():  # type: ignore[attr-defined]  # set by django_otp's middleware
+    # django_otp adds is_verified(); a user who signed in during this very request lacks it.
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
         return False
     return required(user) or user_has_device(user, confirmed=True)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
 from haven.access import policy
 from haven.access.policy import Perm
+from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core import services
 from haven.core.models import School, Section, Student
@@ -92,7 +94,7 @@ def _school_or_404(request: HttpRequest, slug: str | None) -> School | None:
 
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest):
-    user = request.user
+    user = cast(User, request.user)
     assignments = user.role_assignments.select_related("school")
     return {
         "username": user.get_username(),

@@ -119,7 +119,9 @@ class Staff(PersonName):
 class Guardian(PersonName):
     """A parent, guardian or other adult related to one or more students."""
 
-    students = models.ManyToManyField(Student, through="GuardianLink", related_name="guardians")
+    students: models.ManyToManyField[Student, GuardianLink] = models.ManyToManyField(
+        Student, through="GuardianLink", related_name="guardians"
+    )
 
 
 class GuardianLink(models.Model):
@@ -166,7 +168,9 @@ class Section(models.Model):
     course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True)
     sessions = models.ManyToManyField(AcademicSession, blank=True)
     teachers = models.ManyToManyField(Staff, related_name="sections", blank=True)
-    students = models.ManyToManyField(Student, through="Enrollment", related_name="sections")
+    students: models.ManyToManyField[Student, Enrollment] = models.ManyToManyField(
+        Student, through="Enrollment", related_name="sections"
+    )
 
     class Meta:
         ordering = ["school", "title"]

@@ -11,14 +11,14 @@ from haven.notify.models import Notification
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    notes = Notification.objects.filter(user=request.user)[:100]
+    notes = Notification.objects.filter(user=request.user.pk)[:100]
     return render(request, "notify/inbox.html", {"notes": notes})
 
 
 @login_required
 @require_POST
 def mark_read(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+    Notification.objects.filter(user=request.user.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
     return redirect("notify:inbox")
