@@ -277,6 +277,8 @@ LOGGING = {
         # Django's request logger would include the path; the server's access log is turned off.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # run_huey installs its own handler; do not print every line twice.
+        "huey": {"level": "INFO", "propagate": False},
     },
 }
 

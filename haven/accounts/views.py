@@ -42,8 +42,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
         if user is None:
+            # The username is recorded (never the caller's address) so that the auditor sees
+            # guessing against an account.
+            username = form.cleaned_data["username"]
             if getattr(request, "axes_locked_out", False):
+                audit.record(None, "locked_out", detail={"username": username})
                 return locked_out(request)
+            audit.record(None, "sign_in_failed", detail={"username": username})
             form.add_error(None, _("That username and password do not match."))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -115,6 +115,8 @@ def test_wrong_password_says_so_without_revealing_which_part(counselor):
     assert "do not match" in response.content.decode()
     unknown = sign_in(Client(), "no-such-user", "wrong-password")
     assert "do not match" in unknown.content.decode()
+    failures = AuditEvent.objects.filter(action="sign_in_failed").order_by("seq")
+    assert [e.detail["username"] for e in failures] == ["counselor", "no-such-user"]
 
 
 def test_account_locks_after_repeated_failures_even_with_the_right_password(settings, teacher):
@@ -124,6 +126,7 @@ def test_account_locks_after_repeated_failures_even_with_the_right_password(sett
     response = sign_in(Client(), "teacher")
     assert response.status_code == 403
     assert "Too many failed sign-ins" in response.content.decode()
+    assert AuditEvent.objects.filter(action="locked_out", detail__username="teacher").exists()
 
 
 def test_other_accounts_are_not_locked_by_someone_elses_failures(settings, teacher, frontdesk):

@@ -10,6 +10,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         counts = demo.load()
+        if options["verbosity"] == 0:
+            return
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo district ready: {summary}."))
         self.stdout.write(f"Sign in as {', '.join(demo.SIGN_INS)} with password '{demo.PASSWORD}'.")
