@@ -3,7 +3,9 @@
 Each event's ``digest`` is an HMAC (keyed by ``HAVEN_AUDIT_KEY``) over the previous event's digest
 and this event's canonical content, so editing, deleting or reordering any event breaks the chain
 from that point on, and someone with only database access cannot recompute it. Database triggers
-(see the migrations) refuse UPDATE and DELETE on the table as a first line of defence.
+(migration 0002, :mod:`haven.audit.triggers`) refuse UPDATE, DELETE and TRUNCATE on the table, and
+moving the chain head backwards, as a first line of defence. ``haven audit verify`` checks it all;
+see :mod:`haven.audit.services` for what it can and cannot catch.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class AuditEvent(models.Model):
         SIGN_OUT = "sign_out"
         LOCKED_OUT = "locked_out"
         TOKEN_CREATED = "token_created"  # noqa: S105 - an action name, not a secret
-        TOKEN_REVOKED = "token_revoked"  # noqa: S105
+        TOKEN_REVOKED = "token_revoked"  # noqa: S105 - an action name, not a secret
         SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
         BREAK_GLASS = "break_glass"
         IMPORT = "import"
