@@ -51,6 +51,7 @@ PAGES: dict[str, Route] = {
     ),
     "audit:log": Route(lambda w: "/audit/", "auditor", "principal", 404),
     "notify:inbox": Route(lambda w: "/notifications/", "teacher", None, 200),
+    "notify:unread": Route(lambda w: "/notifications/unread.json", "teacher", None, 200),
     "notify:mark_read": Route(lambda w: "/notifications/read/", "teacher", None, 302, "post", 302),
     "accounts:switch_school": Route(
         lambda w: "/accounts/school/", "teacher", None, 302, "post", 302

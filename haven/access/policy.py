@@ -25,7 +25,8 @@ from haven.accounts.models import Role
 class Perm(StrEnum):
     ROSTER_VIEW = "roster.view"  # students' names, classes and rosters
     GUARDIANS_VIEW = "guardians.view"  # guardians, pickup permission, custody restrictions
-    TIPS_VIEW = "tips.view"
+    TIPS_VIEW = "tips.view"  # read and respond to the school's tips
+    LEGAL_HOLD = "tips.legal_hold"  # keep a record past its retention
     CASES_TEAM = "cases.team"
     CASES_CLINICAL = "cases.clinical"
     CASES_LAW_ENFORCEMENT = "cases.law_enforcement"
@@ -52,10 +53,12 @@ _TEAM = _EVERY_STAFF | {
 #: The table in DESIGN.md ("Who sees what"), as data.
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(
-        _TEAM | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.AUDIT_VIEW}
+        _TEAM
+        | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.AUDIT_VIEW}
+        | {Perm.LEGAL_HOLD}
     ),
     Role.SCHOOL_ADMIN: frozenset(
-        _TEAM | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE}
+        _TEAM | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.LEGAL_HOLD}
     ),
     Role.COUNSELOR: frozenset(_TEAM | {Perm.CASES_CLINICAL}),
     Role.SRO: frozenset(_TEAM | {Perm.CASES_LAW_ENFORCEMENT, Perm.SCREENING_VIEW}),
@@ -222,6 +225,15 @@ def _students(user: Any, qs: models.QuerySet) -> models.QuerySet:
 @scope("core.section")
 def _sections(user: Any, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(school_q(user, Perm.ROSTER_VIEW))
+
+
+@scope("tips.tip")
+def _tips(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    # A tip sent to the district's page (no school) is for district-wide roles only.
+    _, districts = school_ids_for(user, Perm.TIPS_VIEW)
+    return qs.filter(
+        school_q(user, Perm.TIPS_VIEW) | models.Q(school__isnull=True, district__in=districts)
+    )
 
 
 @scope("audit.auditevent")

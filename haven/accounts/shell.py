@@ -19,8 +19,9 @@ SCHOOL_KEY = "haven_school"
 class NavItem:
     label: str
     url: str
-    icon: str
+    icon: str  # the id of a symbol in templates/icons/sprite.html, without "i-"
     active: bool
+    short: str = ""  # a shorter label for the phone's bottom bar, where space is tight
 
 
 def current_school(request: HttpRequest, schools: list[Any] | None = None) -> Any:
@@ -44,6 +45,13 @@ _NAV: list[tuple[Any, str, str, Perm | None]] = [
 ]
 
 
+# Shorter labels for the phone's bottom bar, by url name (the full label is used otherwise).
+_SHORT: dict[str, Any] = {
+    "audit:log": _("Audit"),
+    "notify:inbox": _("Inbox"),
+}
+
+
 def navigation(request: HttpRequest) -> list[NavItem]:
     items = []
     for label, name, icon, perm in _NAV:
@@ -51,5 +59,6 @@ def navigation(request: HttpRequest) -> list[NavItem]:
             continue
         url = reverse(name)
         active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append(NavItem(str(label), url, icon, active))
+        short = _SHORT.get(name)
+        items.append(NavItem(str(label), url, icon, active, str(short) if short else ""))
     return items

@@ -118,7 +118,11 @@ def enroll(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "qr_svg": qr.svg_inline(
-                scale=5, dark="#000", light="#fff", title=_("QR code for your authenticator")
+                omitsize=True,
+                scale=5,
+                dark="#000",
+                light="#fff",
+                title=_("QR code for your authenticator"),
             ),
             "secret": _base32(device.bin_key),
             "next": _next_url(request),

@@ -12,26 +12,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
-        VIEW = "view"
-        LIST = "list"
-        CREATE = "create"
-        UPDATE = "update"
-        DELETE = "delete"
-        EXPORT = "export"
-        SIGN_IN = "sign_in"
-        SIGN_IN_FAILED = "sign_in_failed"
-        SIGN_OUT = "sign_out"
-        LOCKED_OUT = "locked_out"
-        TOKEN_CREATED = "token_created"  # noqa: S105 - an action name, not a secret
-        TOKEN_REVOKED = "token_revoked"  # noqa: S105 - an action name, not a secret
-        SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
-        BREAK_GLASS = "break_glass"
-        IMPORT = "import"
-        KEY_ROTATION = "key_rotation"
+        VIEW = "view", _("Viewed")
+        LIST = "list", _("Listed")
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        EXPORT = "export", _("Exported")
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+        SIGN_OUT = "sign_out", _("Signed out")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("Second factor set up")
+        BREAK_GLASS = "break_glass", _("Emergency access")
+        IMPORT = "import", _("Imported")
+        KEY_ROTATION = "key_rotation", _("Keys rotated")
 
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)

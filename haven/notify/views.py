@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,6 +13,14 @@ from haven.notify.models import Notification
 def inbox(request: HttpRequest) -> HttpResponse:
     notes = Notification.objects.filter(user=request.user.pk)[:100]
     return render(request, "notify/inbox.html", {"notes": notes})
+
+
+@login_required
+def unread_count(request: HttpRequest) -> JsonResponse:
+    """Polled by every staff page as a fallback to the WebSocket push."""
+    qs = Notification.objects.filter(user=request.user.pk, read_at__isnull=True)
+    latest = qs.order_by("-created_at").values("id", "title", "url", "urgent").first()
+    return JsonResponse({"unread": qs.count(), "latest": latest})
 
 
 @login_required

@@ -80,4 +80,4 @@ def test_pages_send_a_strict_content_security_policy(people):
     response = signed_in(people["teacher"]).get("/")
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
