@@ -20,6 +20,7 @@ def staff_shell(request: HttpRequest) -> dict[str, Any]:
         return {}
     from haven.access import policy
     from haven.accounts.models import Role
+    from haven.notify.models import Notification
     from haven.notify.services import unread
 
     schools = list(policy.schools_for(user).order_by("name"))
@@ -29,6 +30,10 @@ def staff_shell(request: HttpRequest) -> dict[str, Any]:
         "shell_school": current_school(request, schools),
         "shell_nav": navigation(request),
         "shell_unread": unread(user).count(),
+        # Toasts only for what arrives after this page was drawn.
+        "shell_latest_notification": Notification.objects.filter(user=user).order_by("-pk")
+        .values_list("pk", flat=True)
+        .first(),
         "shell_roles": roles,
         "shell_role_labels": [str(Role(r).label) if r in Role.values else r for r in roles],
         "shell_initials": _initials(getattr(user, "label", "") or user.get_username()),
