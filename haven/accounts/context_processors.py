@@ -31,7 +31,8 @@ def staff_shell(request: HttpRequest) -> dict[str, Any]:
         "shell_nav": navigation(request),
         "shell_unread": unread(user).count(),
         # Toasts only for what arrives after this page was drawn.
-        "shell_latest_notification": Notification.objects.filter(user=user).order_by("-pk")
+        "shell_latest_notification": Notification.objects.filter(user=user)
+        .order_by("-pk")
         .values_list("pk", flat=True)
         .first(),
         "shell_roles": roles,
