@@ -1,0 +1,1 @@
+"""Triage: risk signals from tips and from students' online activity (see ``classifier``)."""

@@ -1,0 +1,392 @@
+"""Training the triage model, reproducibly, from data kept in the repository.
+
+``haven triage train`` runs :func:`train` and writes ``data/model.joblib``. What it learns from:
+
+* ``data/corpus.csv``: Haven's own tip-style examples (written by ``data/make_corpus.py``), every
+  category and urgency labelled, English and Spanish; its ``test`` rows are never trained on;
+* ``data/cssrs_reddit500.csv``: C-SSRS-labelled Reddit users (Gaur et al., WWW 2019, CC BY 4.0),
+  one row per user, their posts joined and cut to ``CSSRS_CHARS``; teaches ``self_harm`` only
+  (Ideation, Behavior, Attempt against Supportive, Indicator);
+* ``data/davidson.csv``: a subset of the hate/offensive tweets of Davidson et al. (ICWSM 2017,
+  MIT); teaches ``bullying_harassment`` only (hate or offensive against neither).
+
+The two public subsets are made by :func:`import_shared` from the shared data directory
+(``HAVEN_TRIAGE_SHARED_DATA``, by default ``../shared/data`` next to the repository) whenever it is
+there, deterministically, so a fresh clone without it trains on the committed copies and gets the
+same model. Both keep a held-out ``test`` part (by user, by tweet) that is never trained on.
+
+The model: one TF-IDF vectoriser over :func:`haven.triage.text.features` (words, word pairs,
+character 3-5-grams, urgency cue markers) of the normalised, negation-marked text, then for each
+category a logistic regression calibrated with Platt scaling (``CalibratedClassifierCV``, sigmoid,
+3 stratified folds) trained on the rows labelled for that category, and three more on the
+corpus's urgency labels, as a ladder: "routine or above", "high or above" and "imminent".
+Everything is seeded and fitted on one thread; the same data gives the same model on the same
+library versions. Pickles are not byte-identical between runs, so
+:func:`differences` compares models by what they compute: vocabulary, weights and calibration
+(to 1e-6) and their scores on a probe set.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import html
+import os
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
+
+from haven.triage import text as triage_text
+
+CATEGORIES = (
+    "self_harm",
+    "violence_threat",
+    "weapon",
+    "bullying_harassment",
+    "sexual_abuse_or_exploitation",
+    "substance",
+    "other_concern",
+)
+# The urgency ladder as cumulative binary models (Frank & Hall, 2001): P(urgency >= level).
+URGENCY_LEVELS = {
+    "routine": {"routine", "high", "imminent"},
+    "high": {"high", "imminent"},
+    "imminent": {"imminent"},
+}
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+CORPUS = DATA_DIR / "corpus.csv"
+CSSRS = DATA_DIR / "cssrs_reddit500.csv"
+DAVIDSON = DATA_DIR / "davidson.csv"
+MODEL = DATA_DIR / "model.joblib"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED_ENV = "HAVEN_TRIAGE_SHARED_DATA"
+
+FORMAT = 1
+SEED = 0
+CSSRS_CHARS = 2_000
+CSSRS_POSITIVE = {"Ideation", "Behavior", "Attempt"}
+DAVIDSON_KEEP_OFFENSIVE = 6  # keep one "offensive" tweet in six (all "hate" and "neither")
+HELD_OUT = 5  # one user / tweet in five is held out for evaluation
+# Social-media rows count for less than tip-style rows: they are another register of text.
+WEIGHT_CSSRS = 0.5
+WEIGHT_DAVIDSON = 0.3
+MAX_FEATURES = 40_000
+MIN_DF = 2
+C = 4.0
+C_URGENCY = C
+
+PROBE = [
+    "I'm going to kill myself tonight",
+    "he said he's bringing his dad's gun tomorrow",
+    "this test is killing me",
+    "they keep calling her fat and ugly on snapchat",
+    "mi amigo vende mota detrás del gimnasio",
+    "me quiero morir",
+    "estoy muerto de risa",
+    "can we get more vegetarian options?",
+    "I would never hurt myself",
+    "a teacher keeps asking my friend for pics",
+    "s.u.i.c.i.d.e is all I think about",
+    "",
+]
+
+
+@dataclass
+class Example:
+    text: str
+    labels: dict[str, int]  # the categories this row is labelled for (others unknown)
+    urgency: str | None = None
+    weight: float = 1.0
+    source: str = "corpus"
+    lang: str = "en"
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get(SHARED_ENV) or REPO_ROOT.parent / "shared" / "data")
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    csv.field_size_limit(1 << 26)
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write_csv(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _held_out(key: str) -> bool:
+    return zlib.crc32(key.encode()) % HELD_OUT == 0
+
+
+def _posts(cell: str) -> list[str]:
+    """The posts of a C-SSRS row: a Python list literal, some of them cut off mid-string."""
+    try:
+        value = ast.literal_eval(cell)
+        if isinstance(value, list):
+            return [str(v) for v in value]
+    except (ValueError, SyntaxError):
+        pass
+    return [p for p in re.split(r"""['"], ['"]""", cell.strip("[]'\"")) if p]
+
+
+def _cut(value: str, limit: int) -> str:
+    if len(value) <= limit:
+        return value
+    cut = value[:limit]
+    return cut[: cut.rfind(" ")] if " " in cut else cut
+
+
+_MENTION = re.compile(r"@\w+")
+_URL = re.compile(r"https?://\S+")
+
+
+def import_shared(source: Path, target: Path = DATA_DIR) -> dict[str, int]:
+    """Write the subsets of the public data sets in ``source`` that training uses to ``target``
+    (by default the committed copies); return their row counts.
+
+    Deterministic: the same source gives byte-identical files.
+    """
+    counts = {}
+    cssrs = []
+    for row in _read_csv(source / "cssrs_reddit500" / "train.csv"):
+        text = " ".join(p.strip() for p in _posts(row["Post"]))
+        cssrs.append({
+            "user": row["User"],
+            "label": row["Label"],
+            "text": _cut(" ".join(text.split()), CSSRS_CHARS),
+            "split": "test" if _held_out(row["User"]) else "train",
+        })  # fmt: skip
+    _write_csv(target / CSSRS.name, ["user", "label", "text", "split"], cssrs)
+    counts["cssrs"] = len(cssrs)
+
+    davidson = []
+    seen: set[str] = set()
+    for row in _read_csv(source / "davidson_hate_offensive" / "train.csv"):
+        key = row[""] or row.get("id", "")
+        if row["class"] == "1" and zlib.crc32(f"keep{key}".encode()) % DAVIDSON_KEEP_OFFENSIVE:
+            continue
+        tweet = html.unescape(row["tweet"])
+        tweet = " ".join(_URL.sub("URL", _MENTION.sub("@user", tweet)).split())
+        if tweet in seen:
+            continue  # retweets: the same text once, so it cannot be on both sides of the split
+        seen.add(tweet)
+        davidson.append({
+            "id": key,
+            "class": row["class"],
+            "text": tweet,
+            "split": "test" if _held_out(tweet) else "train",
+        })  # fmt: skip
+    _write_csv(target / DAVIDSON.name, ["id", "class", "text", "split"], davidson)
+    counts["davidson"] = len(davidson)
+    return counts
+
+
+def load_examples(split: str = "train") -> list[Example]:
+    """The labelled rows of one split (``train`` or ``test``) of every data file."""
+    examples = []
+    for row in _read_csv(CORPUS):
+        if row["split"] != split:
+            continue
+        categories = set(filter(None, row["categories"].split(";")))
+        labels = {c: int(c in categories) for c in CATEGORIES}
+        examples.append(
+            Example(row["text"], labels, row["urgency"], 1.0, "corpus", row["lang"],
+                    {"template": row["template"]})
+        )  # fmt: skip
+    if CSSRS.exists():
+        for row in _read_csv(CSSRS):
+            if row["split"] == split:
+                label = int(row["label"] in CSSRS_POSITIVE)
+                examples.append(
+                    Example(row["text"], {"self_harm": label}, None, WEIGHT_CSSRS, "cssrs",
+                            meta={"label": row["label"]})
+                )  # fmt: skip
+    if DAVIDSON.exists():
+        for row in _read_csv(DAVIDSON):
+            if row["split"] == split:
+                label = int(row["class"] in ("0", "1"))
+                examples.append(
+                    Example(row["text"], {"bullying_harassment": label}, None, WEIGHT_DAVIDSON,
+                            "davidson", meta={"class": row["class"]})
+                )  # fmt: skip
+    return examples
+
+
+def data_digest() -> dict[str, str]:
+    """SHA-256 of each training data file, recorded in the model."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in (CORPUS, CSSRS, DAVIDSON)
+        if path.exists()
+    }
+
+
+# --- training -----------------------------------------------------------------------------------
+
+
+def _classifier(c: float = C) -> CalibratedClassifierCV:
+    return CalibratedClassifierCV(
+        LogisticRegression(C=c, class_weight="balanced", max_iter=2_000, random_state=SEED),
+        method="sigmoid",
+        cv=StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED),
+        ensemble=False,
+    )
+
+
+def vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer=triage_text.features,
+        sublinear_tf=True,
+        min_df=MIN_DF,
+        max_features=MAX_FEATURES,
+    )
+
+
+def fit(examples: list[Example]) -> dict[str, Any]:
+    """Fit the whole model on ``examples``; return the bundle that ``classifier`` loads.
+
+    On one BLAS thread: the fits are small, and several threads both slow them down on a busy
+    machine (six times, measured) and make the last bits of the weights depend on the core count.
+    """
+    with threadpool_limits(1):
+        return _fit(examples)
+
+
+def _fit(examples: list[Example]) -> dict[str, Any]:
+    marked = [triage_text.prepare(e.text).marked for e in examples]
+    vec = vectorizer()
+    X = vec.fit_transform(marked)
+    weights = np.array([e.weight for e in examples])
+    models: dict[str, CalibratedClassifierCV] = {}
+    for category in CATEGORIES:
+        rows = [i for i, e in enumerate(examples) if category in e.labels]
+        y = np.array([examples[i].labels[category] for i in rows])
+        models[category] = _classifier().fit(X[rows], y, sample_weight=weights[rows])
+    urgency: dict[str, CalibratedClassifierCV] = {}
+    rows = [i for i, e in enumerate(examples) if e.urgency is not None]
+    levels = [examples[i].urgency for i in rows]
+    for name, positive in URGENCY_LEVELS.items():
+        y = np.array([int(level in positive) for level in levels])
+        urgency[name] = _classifier(C_URGENCY).fit(X[rows], y, sample_weight=weights[rows])
+    return {
+        "format": FORMAT,
+        "sklearn": sklearn.__version__,
+        "vectorizer": vec,
+        "categories": models,
+        "urgency": urgency,
+        "data": data_digest(),
+        "rows": len(examples),
+    }
+
+
+def train() -> dict[str, Any]:
+    """Fit the model on the ``train`` split of the repository's data."""
+    return fit(load_examples("train"))
+
+
+def save(bundle: dict[str, Any], path: Path = MODEL) -> None:
+    joblib.dump(bundle, path, compress=("zlib", 6))
+
+
+# --- comparing models -----------------------------------------------------------------------------
+
+
+def _linear(model: CalibratedClassifierCV) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    calibrated = model.calibrated_classifiers_[0]
+    sigmoid = calibrated.calibrators[0]
+    return (
+        calibrated.estimator.coef_.ravel(),
+        calibrated.estimator.intercept_,
+        np.array([sigmoid.a_, sigmoid.b_]),
+    )
+
+
+def probe_scores(bundle: dict[str, Any], texts: list[str] = PROBE) -> np.ndarray:
+    """scikit-learn's own scores for ``texts``: (texts x 10) categories then the urgency ladder."""
+    X = bundle["vectorizer"].transform([triage_text.prepare(t).marked for t in texts])
+    models = [*bundle["categories"].values(), *bundle["urgency"].values()]
+    return np.column_stack([m.predict_proba(X)[:, 1] for m in models])
+
+
+def differences(a: dict[str, Any], b: dict[str, Any], atol: float = 1e-6) -> list[str]:
+    """What differs between two models, by what they compute (empty: the same model)."""
+    out = []
+    if a["data"] != b["data"]:
+        out.append("trained on different data files")
+    if a["vectorizer"].vocabulary_ != b["vectorizer"].vocabulary_:
+        return [*out, "different vocabularies"]
+    if not np.allclose(a["vectorizer"].idf_, b["vectorizer"].idf_, rtol=0, atol=atol):
+        out.append("different idf weights")
+    for group in ("categories", "urgency"):
+        for name in a[group]:
+            for part, x, y in zip(
+                ("weights", "intercept", "calibration"),
+                _linear(a[group][name]),
+                _linear(b[group][name]),
+                strict=True,
+            ):
+                if x.shape != y.shape or not np.allclose(x, y, rtol=0, atol=atol):
+                    out.append(f"{name}: different {part}")
+    if not np.allclose(probe_scores(a), probe_scores(b), rtol=0, atol=atol):
+        out.append("different scores on the probe texts")
+    return out
+
+
+# --- cross-validation (for choosing operating thresholds without touching the test split) --------
+
+
+def cross_validate(folds: int = 5) -> dict[str, Any]:
+    """Out-of-fold predictions for the corpus's ``train`` rows, folded by template.
+
+    The public-data rows stay in every fold's training set. Returns the examples with their
+    out-of-fold category scores, ``p_high``, ``p_imminent`` and marked texts: what the operating
+    thresholds of :mod:`haven.triage.classifier` are chosen on.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    examples = load_examples("train")
+    corpus = [i for i, e in enumerate(examples) if e.source == "corpus"]
+    others = [i for i, e in enumerate(examples) if e.source != "corpus"]
+    groups = [examples[i].meta["template"] for i in corpus]
+    scores = np.zeros((len(corpus), len(CATEGORIES)))
+    p_high = np.zeros(len(corpus))
+    p_routine = np.zeros(len(corpus))
+    p_imminent = np.zeros(len(corpus))
+    marked = [triage_text.prepare(examples[i].text).marked for i in corpus]
+    for fit_rows, held_rows in GroupKFold(n_splits=folds).split(corpus, groups=groups):
+        bundle = fit([examples[corpus[k]] for k in fit_rows] + [examples[i] for i in others])
+        X = bundle["vectorizer"].transform([marked[k] for k in held_rows])
+        for c, name in enumerate(CATEGORIES):
+            scores[held_rows, c] = bundle["categories"][name].predict_proba(X)[:, 1]
+        p_high[held_rows] = bundle["urgency"]["high"].predict_proba(X)[:, 1]
+        p_routine[held_rows] = bundle["urgency"]["routine"].predict_proba(X)[:, 1]
+        p_imminent[held_rows] = bundle["urgency"]["imminent"].predict_proba(X)[:, 1]
+    return {
+        "examples": [examples[i] for i in corpus],
+        "marked": marked,
+        "scores": scores,
+        "p_routine": p_routine,
+        "p_high": p_high,
+        "p_imminent": p_imminent,
+    }
