@@ -1,0 +1,427 @@
+"""Tip line benchmark: 50 concurrent reporters submitting tips to a running Haven server.
+
+Prints one JSON line. For each database — SQLite always, and PostgreSQL when ``DATABASE_URL`` is
+set (in a fresh database, ``haven_bench``, created next to the configured one and dropped after) —
+it sets up a temporary data directory, migrates, adds a district, a school and two responders (so
+every tip notifies someone, as in real use), and starts a real server (uvicorn serving
+``haven.asgi``, the same as ``haven run``, without the demo or the worker) on a free loopback port.
+Then, through ``POST /api/v1/public/tips`` (JSON, as an app would send it):
+
+* **sustained**: the reporters send at a fixed total rate (``--rate``, default 20 tips/s, the
+  issue's target) for ``--seconds`` (default 60). Each reporter keeps its own schedule (open
+  loop), and a tip's latency runs from when it was *due*, so a server that falls behind shows it
+  in p99 instead of quietly slowing the senders down;
+* **capacity**: the same reporters send back to back for ``--probe-seconds`` (default 15): the most
+  tips per second the server takes;
+* **baseline**, in the same run and the same server: ``GET /healthz`` back to back, so the figures
+  can be read as a ratio on a noisy machine; and the cost of one receipt digest (scrypt) here.
+
+After each database's run, the tips in its database are counted and must equal the number of 201
+responses (no tip lost, none stored twice), and the receipts returned must all differ; the only
+allowed difference is a tip stored for a reporter whose connection gave up (a client timeout,
+30 s) before the answer came, counted in ``stored_after_the_reporter_gave_up``.
+
+Throttles are raised for the bench server only (``HAVEN_TIP_THROTTLE_SCALE``), since every reporter
+comes from one address. On PostgreSQL the server closes its database connection after each request
+(``conn_max_age`` 0 in the output): the configured 60 s leaks connections under ASGI.
+``--workers`` server processes (default: one per core; ``haven run`` starts one).
+
+    python bench/tips.py [--seconds 60] [--rate 20] [--reporters 50] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHOOL = "bench-high"
+CATEGORIES = ["bullying", "harassment", "drugs_alcohol", "violence_threat", "weapon", "other"]
+TARGET = {"tips_per_s": 20, "p99_ms": 500}
+IDLE_RECONNECT = 4.0  # seconds; uvicorn closes a kept-alive connection idle for 5
+SETUP = """
+import django
+django.setup()
+from haven.accounts.models import Role, RoleAssignment, User
+from haven.core.models import District, School
+district = District.objects.create(name="Bench District", slug="bench")
+school = School.objects.create(district=district, name="Bench High", slug="bench-high")
+people = (("responder", Role.COUNSELOR, school), ("chief", Role.DISTRICT_ADMIN, None))
+for name, role, where in people:
+    user = User.objects.create_user(username=name, email=f"{name}@bench.invalid")
+    RoleAssignment.objects.create(user=user, role=role, school=where, district=district)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+class Server:
+    """Haven on a free loopback port, in its own process, with its own data directory."""
+
+    def __init__(self, data_dir: Path, database_url: str, workers: int) -> None:
+        self.port = free_port()
+        self.log = data_dir / "server.log"
+        from cryptography.fernet import Fernet
+
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "haven.settings",
+            "HAVEN_ENV": "development",
+            "DEBUG": "false",
+            "HAVEN_DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": "",  # nothing of the bench's may reach a shared Redis
+            "HAVEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "HAVEN_AUDIT_KEY": "bench-audit-key-" + secrets.token_hex(16),
+            "HAVEN_TIP_THROTTLE_SCALE": "1000",
+            "HAVEN_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+        if database_url:
+            # haven.settings keeps PostgreSQL connections for 60 s, which under ASGI (a thread per
+            # request) leaks one per request until the server runs out of connections; the bench
+            # closes them after each request instead, as Django advises for ASGI without a pool.
+            (data_dir / "bench_settings.py").write_text(
+                "from haven.settings import *  # noqa: F403\n"
+                'DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405\n'
+            )
+            self.env["DJANGO_SETTINGS_MODULE"] = "bench_settings"
+            self.env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(data_dir)])
+        self.workers = workers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def run(self, *args: str) -> None:
+        # Our own interpreter with our own arguments.
+        subprocess.run([sys.executable, *args], env=self.env, cwd=ROOT, check=True)  # noqa: S603
+
+    def start(self) -> None:
+        self.run("-m", "haven.cli", "migrate", "--skip-checks", "-v", "0")
+        self.run("-c", SETUP)
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "haven.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                    "--no-access-log",  # as `haven run`: no client addresses in a log
+                    "--lifespan",
+                    "off",
+                    "--log-level",
+                    "warning",
+                ],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server stopped: {self.log.read_text()[-2000:]}")
+            try:
+                status, _ = request(self.port, "GET", "/healthz")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("the server did not start within 60 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    conn: http.client.HTTPConnection | None = None,
+) -> tuple[int, bytes]:
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        if own:
+            conn.close()
+
+
+def tip_body(n: int) -> bytes:
+    return json.dumps(
+        {
+            "school": SCHOOL,
+            "category": CATEGORIES[n % len(CATEGORIES)],
+            "description": (
+                f"Report {n}: a group of students keeps threatening a younger student after "
+                "lunch and posting videos of it. It happened again today by the gym doors, and "
+                "the student looked scared to come to school."
+            ),
+            "location": "Gym doors",
+            "subject_names": ["A. Student"],
+            "danger_now": n % 20 == 0,  # one in twenty is life-safety
+        }
+    ).encode()
+
+
+class Tally:
+    """What the reporters saw: latencies, successes (with the receipts returned), errors."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.ok = 0
+        self.receipts: set[str] = set()
+        self.errors: dict[str, int] = {}
+
+    def add(self, status: int | str, expected: int, latency: float, body: bytes) -> None:
+        with self.lock:
+            self.latencies.append(latency)
+            if status != expected:
+                self.errors[str(status)] = self.errors.get(str(status), 0) + 1
+                return
+            self.ok += 1
+            if expected == 201:
+                self.receipts.add(json.loads(body)["receipt"])
+
+
+def reporters(
+    port: int, count: int, seconds: float, rate: float, *, healthz: bool = False
+) -> tuple[Tally, float]:
+    """``count`` threads, each on its own kept-alive connection, sending for ``seconds``: tips on a
+    schedule at ``rate`` tips/s in all, or back to back when ``rate`` is 0 (``healthz``: the
+    baseline's GET instead of a tip). Returns the tally and the time it took."""
+    tally = Tally()
+    numbers = iter(range(10**9))
+    number_lock = threading.Lock()
+    start = time.perf_counter() + 0.5
+    end = start + seconds
+    expected = 200 if healthz else 201
+
+    def reporter(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        last_used = time.perf_counter()
+        interval = count / rate if rate else 0.0
+        due = start + index / rate if rate else start
+        while due < end:
+            now = time.perf_counter()
+            if due > now:
+                time.sleep(due - now)
+            with number_lock:
+                n = next(numbers)
+            sent = due if rate else time.perf_counter()  # open loop: late counts as slow
+            if time.perf_counter() - last_used > IDLE_RECONNECT:
+                conn.close()  # the server drops idle connections after 5 s; do not race it
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                if healthz:
+                    status, body = request(port, "GET", "/healthz", None, conn)
+                else:
+                    status, body = request(port, "POST", "/api/v1/public/tips", tip_body(n), conn)
+            except (OSError, http.client.HTTPException) as exc:
+                status, body = type(exc).__name__, b""
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            last_used = time.perf_counter()
+            tally.add(status, expected, last_used - sent, body)
+            due = due + interval if rate else time.perf_counter()
+        conn.close()
+
+    threads = [threading.Thread(target=reporter, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return tally, time.perf_counter() - start
+
+
+def figures(tally: Tally, elapsed: float) -> dict[str, object]:
+    ms = [latency * 1000 for latency in tally.latencies]
+    return {
+        "tips": tally.ok,
+        "tips_per_s": round(tally.ok / elapsed, 1),
+        "p50_ms": round(percentile(ms, 0.50), 1),
+        "p99_ms": round(percentile(ms, 0.99), 1),
+        "max_ms": round(max(ms, default=0.0), 1),
+        "errors": sum(tally.errors.values()),
+        "errors_by_status": tally.errors,
+    }
+
+
+def count_stored(database_url: str, data_dir: Path) -> tuple[int, int]:
+    """(rows, distinct receipt digests) in the tip table."""
+    query = "SELECT count(*), count(DISTINCT receipt_digest) FROM tips_tip"
+    if not database_url:
+        with sqlite3.connect(data_dir / "haven.sqlite3") as db:
+            rows, distinct = db.execute(query).fetchone()
+            return rows, distinct
+    import psycopg
+
+    with psycopg.connect(database_url) as db:
+        found = db.execute(query).fetchone()
+        assert found is not None
+        return found[0], found[1]
+
+
+def run_one(database_url: str, args: argparse.Namespace) -> dict[str, object]:
+    data_dir = Path(tempfile.mkdtemp(prefix="haven-bench-tips-"))
+    server = Server(data_dir, database_url, args.workers)
+    try:
+        server.start()
+        port, count = server.port, args.reporters
+        baseline, baseline_s = reporters(port, count, args.baseline_seconds, 0, healthz=True)
+        warm, _ = reporters(port, count, 2, args.rate)
+        sustained, sustained_s = reporters(port, count, args.seconds, args.rate)
+        capacity, capacity_s = reporters(port, count, args.probe_seconds, 0)
+        server.stop()
+        if warm.errors or sustained.errors or capacity.errors:
+            sys.stderr.write(f"server log ({database_url or 'sqlite'}):\n")
+            sys.stderr.write(server.log.read_text()[-6000:])
+        responses = warm.ok + sustained.ok + capacity.ok
+        receipts = warm.receipts | sustained.receipts | capacity.receipts
+        rows, distinct = count_stored(database_url, data_dir)
+        steady = figures(sustained, sustained_s)
+        most = figures(capacity, capacity_s)
+        healthz_per_s = baseline.ok / baseline_s
+        # A reporter whose connection failed (a client-side timeout) never saw an answer: their
+        # tip may or may not be stored. Only those may make up a difference.
+        unknown = sum(
+            n
+            for tally in (warm, sustained, capacity)
+            for status, n in tally.errors.items()
+            if not status.isdigit()
+        )
+        intact = responses == len(receipts) and rows == distinct
+        intact = intact and responses <= rows <= responses + unknown
+        return {
+            "conn_max_age": 0 if database_url else None,
+            "sustained": steady,
+            "capacity": most,
+            "baseline_healthz_per_s": round(healthz_per_s, 1),
+            "capacity_vs_healthz": round(most["tips_per_s"] / max(healthz_per_s, 0.1), 3),  # type: ignore[operator]
+            "responses_201": responses,
+            "tips_in_database": rows,
+            "stored_after_the_reporter_gave_up": rows - responses,
+            "no_lost_or_duplicated_tips": intact,
+            "meets_target": bool(
+                steady["tips_per_s"] >= TARGET["tips_per_s"] * 0.95  # type: ignore[operator]
+                and steady["p99_ms"] <= TARGET["p99_ms"]  # type: ignore[operator]
+                and steady["errors"] == 0
+                and intact
+            ),
+        }
+    except Exception:
+        if server.log.exists():
+            sys.stderr.write(server.log.read_text()[-3000:])
+        raise
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def bench_database(url: str) -> tuple[str, str]:
+    """A fresh database next to the configured one: (admin URL, bench URL)."""
+    parts = urlsplit(url)
+    return url, urlunsplit(parts._replace(path="/haven_bench"))
+
+
+def with_postgres(url: str, args: argparse.Namespace) -> dict[str, object]:
+    import psycopg
+
+    admin_url, bench_url = bench_database(url)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS haven_bench")
+        admin.execute("CREATE DATABASE haven_bench")
+    try:
+        return run_one(bench_url, args)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS haven_bench WITH (FORCE)")
+
+
+def scrypt_ms(rounds: int = 20) -> float:
+    """The CPU cost of one receipt digest (the parameters of haven.tips.receipts)."""
+    started = time.perf_counter()
+    for n in range(rounds):
+        hashlib.scrypt(f"{n:016d}".encode(), salt=b"s" * 32, n=2**14, r=8, p=1, dklen=32)
+    return (time.perf_counter() - started) / rounds * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60, help="sustained phase (default 60)")
+    parser.add_argument("--rate", type=float, default=20, help="tips/s in all (default 20)")
+    parser.add_argument("--reporters", type=int, default=50)
+    parser.add_argument("--probe-seconds", type=float, default=15, help="capacity phase")
+    parser.add_argument("--baseline-seconds", type=float, default=5)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+
+    digest_ms = scrypt_ms()
+    cores = os.cpu_count() or 1
+    out: dict[str, object] = {
+        "bench": "tips",
+        "reporters": args.reporters,
+        "seconds": args.seconds,
+        "rate": args.rate,
+        "server_workers": args.workers,
+        "cores": cores,
+        # Other work on the machine skews every figure; the load says how much there was.
+        "load_average_at_start": round(os.getloadavg()[0], 1),
+        "target": TARGET,
+        "scrypt_ms": round(digest_ms, 1),
+        # The most tips/s the receipts' digests alone allow on every core.
+        "scrypt_bound_tips_per_s": round(cores * 1000 / digest_ms, 1),
+        "sqlite": run_one("", args),
+    }
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres") and not args.sqlite_only:
+        out["postgres"] = with_postgres(url, args)
+    out["load_average_at_end"] = round(os.getloadavg()[0], 1)
+    print(json.dumps(out, separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    main()

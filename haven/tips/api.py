@@ -1,0 +1,456 @@
+"""The tip line's API: public submission and follow-up (no sign-in), and the responders' endpoints
+(token or session), scoped by the access policy."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
+from django.db import OperationalError
+from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+
+from haven.access import policy
+from haven.tips import services, throttle
+from haven.tips.models import Category, Disposition, Tip
+
+log = logging.getLogger(__name__)
+
+public = Router(tags=["tip line (public)"], auth=None)
+staff = Router(tags=["tips"])
+
+RECEIPT_HEADER = "HTTP_X_HAVEN_RECEIPT"
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+
+
+class Contact(Schema):
+    name: str = Field("", max_length=200)
+    email: str = Field("", max_length=200)
+    phone: str = Field("", max_length=200)
+
+
+class TipIn(Schema):
+    school: str = Field("", max_length=100)
+    category: Category
+    description: str = Field(..., min_length=1, max_length=services.MAX_DESCRIPTION)
+    location: str = Field("", max_length=500)
+    occurred_at: datetime | None = None
+    subject_names: list[str] = Field(default_factory=list, max_length=services.MAX_SUBJECTS)
+    online: bool = False
+    online_platform: str = Field("", max_length=100)
+    online_url: str = Field("", max_length=2000)
+    danger_now: bool = False
+    contact: Contact | None = None
+    language: str = Field("en", max_length=10)
+
+
+class ReceiptOut(Schema):
+    receipt: str
+    status: str
+    life_safety: bool
+
+
+class MessageIn(Schema):
+    body: str = Field(..., min_length=1, max_length=services.MAX_MESSAGE)
+
+
+class MessageOut(Schema):
+    id: int
+    sender: str
+    body: str
+    created_at: datetime
+    author: str | None = None
+    internal: bool = False
+
+
+class ReporterTipOut(Schema):
+    status: str
+    category: str
+    created_at: datetime
+    messages: list[MessageOut]
+
+
+def _request_body(schema: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI description of a JSON body that an endpoint reads itself (after the access
+    check, so that a tip someone may not see is a 404 whatever they sent)."""
+    document = schema.model_json_schema()
+    definitions = document.pop("$defs", {})
+
+    def inline(node: Any) -> Any:  # the document's own $defs are not in the OpenAPI components
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline(document)}},
+        }
+    }
+
+
+def _too_many(limit: throttle.Limit) -> HttpError:
+    return HttpError(429, f"Too many requests. Try again in {throttle.retry_after(limit)} seconds.")
+
+
+def _submission_allowed(request: HttpRequest, school: str) -> None:
+    who = throttle.caller(request)
+    for limit, scope in (
+        (throttle.CALLER_SUBMIT, who),
+        (throttle.SCHOOL_SUBMIT, school or "district"),
+        (throttle.GLOBAL_SUBMIT, "all"),
+    ):
+        if throttle.exceeded(limit, scope):
+            raise _too_many(limit)
+    for limit, scope in (
+        (throttle.CALLER_SUBMIT, who),
+        (throttle.SCHOOL_SUBMIT, school or "district"),
+        (throttle.GLOBAL_SUBMIT, "all"),
+    ):
+        throttle.hit(limit, scope)
+
+
+@public.post("/tips", response={201: ReceiptOut}, url_name="public_tip_submit")
+def submit_tip(request: HttpRequest):
+    """Submit a tip as JSON, or as multipart with a `data` part (the same JSON) and `files`."""
+    payload, files = _read_submission(request)
+    _submission_allowed(request, payload.school)
+    with _busy_is_503():
+        tip, receipt = services.submit(_tip_input(payload, files))
+    return Status(201, {"receipt": receipt, "status": tip.status, "life_safety": tip.life_safety})
+
+
+def _tip_input(payload: TipIn, files: list[Any]) -> services.TipInput:
+    return services.TipInput(
+        category=payload.category,
+        description=payload.description,
+        school=payload.school,
+        location=payload.location,
+        occurred_at=payload.occurred_at,
+        subject_names=payload.subject_names,
+        online=payload.online,
+        online_platform=payload.online_platform,
+        online_url=payload.online_url,
+        danger_now=payload.danger_now,
+        contact=payload.contact.model_dump() if payload.contact else None,
+        language=payload.language,
+        files=files,
+    )
+
+
+@contextmanager
+def _busy_is_503() -> Iterator[None]:
+    """A database too busy to take the write in time (SQLite's lock wait ran out, PostgreSQL out
+    of connections) is a clear 503 — nothing was stored, try again — never a 500."""
+    try:
+        yield
+    except OperationalError as exc:
+        log.warning("the tip line's database was too busy; nothing was stored: %s", type(exc))
+        raise HttpError(
+            503,
+            "The tip line is very busy and nothing was stored. Please try again in a minute. "
+            "If someone is in danger right now, call 911.",
+        ) from exc
+
+
+def _read_body(request: HttpRequest, *, multipart_files: bool = False) -> tuple[Any, list[Any]]:
+    """The request's data: a JSON body, or (multipart or a form) a `data` part holding the same
+    JSON, else the form's fields; and the uploaded `files`. A body that cannot be read is a 400
+    that says so, never a 500."""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    try:
+        if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+            raw = request.POST.get("data", "")
+            data = json.loads(raw) if raw else {k: v for k, v in request.POST.items()}
+            files = request.FILES.getlist("files") if multipart_files else []
+        else:
+            data = json.loads(request.body or b"{}")
+            files = []
+    except RequestDataTooBig as exc:
+        raise HttpError(413, "The request is too large.") from exc
+    except (TooManyFieldsSent, TooManyFilesSent) as exc:
+        raise HttpError(400, "The request has too many fields or files.") from exc
+    except (ValueError, UnicodeDecodeError, MultiPartParserError) as exc:
+        raise HttpError(
+            400, "The body is not valid JSON (or multipart with a JSON `data` part)."
+        ) from exc
+    if not isinstance(data, dict):
+        raise HttpError(400, "The body must be a JSON object.")
+    return data, files
+
+
+def _parse(schema: type[SchemaT], data: dict[str, Any]) -> SchemaT:
+    """Validate a body read by hand; a 422 names each bad field by its path in the body (a field
+    may itself be called ``body``, so the path is not prefixed with where it came from)."""
+    try:
+        return schema.model_validate(data)
+    except PydanticError as exc:
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"])
+            errors.setdefault(name, []).append(error["msg"])
+        raise ValidationError(errors) from exc
+
+
+def _read_submission(request: HttpRequest) -> tuple[TipIn, list[Any]]:
+    data, files = _read_body(request, multipart_files=True)
+    return _parse(TipIn, data), files
+
+
+def _reporter_tip(request: HttpRequest) -> tuple[Tip, str]:
+    who = throttle.caller(request)
+    if throttle.exceeded(throttle.CALLER_GUESS, who):
+        raise _too_many(throttle.CALLER_GUESS)
+    if throttle.exceeded(throttle.GLOBAL_GUESS):
+        raise _too_many(throttle.GLOBAL_GUESS)
+    receipt = request.META.get(RECEIPT_HEADER, "")
+    tip = services.find_by_receipt(receipt)
+    if tip is None:
+        throttle.hit(throttle.CALLER_GUESS, who)
+        throttle.hit(throttle.GLOBAL_GUESS)
+        raise Http404
+    return tip, receipt
+
+
+def _reporter_messages(tip: Tip) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.pk,
+            "sender": m.sender,
+            "body": m.body,
+            "created_at": m.created_at,
+            "author": m.author.label if (m.signed and m.author) else None,
+        }
+        for m in services.reporter_thread(tip)
+    ]
+
+
+@public.get("/tips/mine", response=ReporterTipOut, url_name="public_tip_mine")
+def my_tip(request: HttpRequest):
+    tip, _ = _reporter_tip(request)
+    services.reporter_opened(tip)
+    return {
+        "status": tip.status,
+        "category": tip.category,
+        "created_at": tip.created_at,
+        "messages": _reporter_messages(tip),
+    }
+
+
+@public.post(
+    "/tips/mine/messages",
+    response={201: MessageOut},
+    url_name="public_tip_message",
+    openapi_extra=_request_body(MessageIn),
+)
+def my_tip_message(request: HttpRequest):
+    """The reporter answers. The receipt is checked before the body is read: without the right
+    receipt every request is the same 404."""
+    tip, receipt = _reporter_tip(request)
+    who = throttle.caller(request)
+    if throttle.exceeded(throttle.CALLER_MESSAGE, who):
+        raise _too_many(throttle.CALLER_MESSAGE)
+    throttle.hit(throttle.CALLER_MESSAGE, who)
+    payload = _parse(MessageIn, _read_body(request)[0])
+    with _busy_is_503():
+        message = services.reporter_message(tip, receipt, payload.body)
+    return Status(
+        201,
+        {
+            "id": message.pk,
+            "sender": message.sender,
+            "body": message.body,
+            "created_at": message.created_at,
+        },
+    )
+
+
+# --- responders -----------------------------------------------------------------------------------
+
+
+class TipSummary(Schema):
+    id: int
+    school: str | None
+    category: str
+    status: str
+    disposition: str
+    life_safety: bool
+    created_at: datetime
+    acknowledged_at: datetime | None
+    escalation_tier: int
+
+
+class TipDetail(TipSummary):
+    description: str
+    location: str
+    occurred_at: datetime | None
+    subject_names: list[str]
+    online: bool
+    online_platform: str
+    online_url: str
+    danger_now: bool
+    confidential: bool
+    triage: dict[str, Any]
+    messages: list[MessageOut]
+    attachments: list[dict[str, Any]]
+    related: list[int]
+
+
+class CloseIn(Schema):
+    disposition: Disposition
+
+
+class StaffMessageIn(MessageIn):
+    internal: bool = False
+    signed: bool = False
+
+
+def _summary(tip: Tip) -> dict[str, Any]:
+    return {
+        "id": tip.pk,
+        "school": tip.school.slug if tip.school else None,
+        "category": tip.category,
+        "status": tip.status,
+        "disposition": tip.disposition,
+        "life_safety": tip.life_safety,
+        "created_at": tip.created_at,
+        "acknowledged_at": tip.acknowledged_at,
+        "escalation_tier": tip.escalation_tier,
+    }
+
+
+def _visible(request: HttpRequest, tip_id: int) -> Tip:
+    tip = policy.visible_to(request.user, Tip).select_related("school").filter(pk=tip_id).first()
+    if tip is None:
+        raise Http404
+    return tip
+
+
+def _detail(request: HttpRequest, tip: Tip) -> dict[str, Any]:
+    messages = [
+        {
+            "id": m.pk,
+            "sender": m.sender,
+            "body": m.body,
+            "created_at": m.created_at,
+            "author": m.author.label if m.author else None,
+            "internal": m.internal,
+        }
+        for m in tip.messages.select_related("author")
+    ]
+    files = [
+        {"id": a.pk, "kind": a.kind, "content_type": a.content_type, "size": a.size}
+        for a in tip.attachments.all()
+    ]
+    return {
+        **_summary(tip),
+        "description": tip.description,
+        "location": tip.location,
+        "occurred_at": tip.occurred_at,
+        "subject_names": tip.subject_names,
+        "online": tip.online,
+        "online_platform": tip.online_platform,
+        "online_url": tip.online_url,
+        "danger_now": tip.danger_now,
+        "confidential": tip.confidential,
+        "triage": tip.triage,
+        "messages": messages,
+        "attachments": files,
+        "related": list(tip.related.values_list("pk", flat=True)),
+    }
+
+
+@staff.get("", response=list[TipSummary], url_name="tips")
+def list_tips(
+    request: HttpRequest,
+    school: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    life_safety: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
+    """The tips the caller may see (life-safety first, newest first), filtered."""
+    qs = policy.visible_to(request.user, Tip).select_related("school")
+    if school:
+        qs = qs.filter(school__slug=school)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if life_safety is not None:
+        qs = qs.filter(life_safety=life_safety)
+    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    tips = list(qs.order_by("-life_safety", "-created_at")[offset : offset + limit])
+    services.listed(request.user, tips)
+    return [_summary(t) for t in tips]
+
+
+@staff.get("/{tip_id}", response=TipDetail, url_name="tip")
+def get_tip(request: HttpRequest, tip_id: int):
+    tip = _visible(request, tip_id)
+    services.open_tip(request.user, tip)
+    return _detail(request, tip)
+
+
+@staff.post("/{tip_id}/acknowledge", response=TipSummary, url_name="tip_acknowledge")
+def acknowledge_tip(request: HttpRequest, tip_id: int):
+    return _summary(services.acknowledge(request.user, _visible(request, tip_id)))
+
+
+@staff.post(
+    "/{tip_id}/messages",
+    response={201: MessageOut},
+    url_name="tip_messages",
+    openapi_extra=_request_body(StaffMessageIn),
+)
+def message_tip(request: HttpRequest, tip_id: int):
+    """A question to the reporter, or (``internal``) a note among responders."""
+    tip = _visible(request, tip_id)
+    payload = _parse(StaffMessageIn, _read_body(request)[0])
+    message = services.staff_message(
+        request.user, tip, payload.body, internal=payload.internal, signed=payload.signed
+    )
+    return Status(
+        201,
+        {
+            "id": message.pk,
+            "sender": message.sender,
+            "body": message.body,
+            "created_at": message.created_at,
+            "author": message.author.label if message.author else None,
+            "internal": message.internal,
+        },
+    )
+
+
+@staff.post(
+    "/{tip_id}/close",
+    response=TipSummary,
+    url_name="tip_close",
+    openapi_extra=_request_body(CloseIn),
+)
+def close_tip(request: HttpRequest, tip_id: int):
+    """Close the tip with its disposition (case opened, referred, resolved, unfounded, prank)."""
+    tip = _visible(request, tip_id)
+    payload = _parse(CloseIn, _read_body(request)[0])
+    return _summary(services.close(request.user, tip, payload.disposition))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TipsConfig(AppConfig):
+    name = "haven.tips"
+    label = "tips"

@@ -1,0 +1,282 @@
+"""The reporter's pages: the report form, the receipt, and the follow-up with the receipt.
+
+No sign-in and no cookies at all: there is no session to forge, so the views are exempt from CSRF
+(and never ask for a CSRF token, which would set a cookie). The receipt is never put in an address
+or a redirect: the receipt page is the answer to the POST that stored the tip, and the follow-up
+pages carry the receipt in a hidden field of a POST form. Every answer says ``no-store`` and
+``no-referrer``. The language comes from ``?lang=`` (carried in every link and form) or the
+browser's Accept-Language.
+
+Throttles are the API's (:mod:`haven.tips.throttle`): a keyed, daily-changing hash of the caller,
+plus per-school and global counters; nothing about the caller is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+
+from haven.core.models import District, School
+from haven.tips import services, throttle
+from haven.tips.forms import (
+    CATEGORY_HELP,
+    ReceiptForm,
+    ReplyForm,
+    ReportForm,
+    add_service_errors,
+)
+from haven.tips.models import Message, Status, Tip
+
+LANGUAGES = ("en", "es")
+
+
+def _language(request: HttpRequest) -> str:
+    chosen = request.POST.get("lang") if request.method == "POST" else None
+    chosen = chosen or request.GET.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    current = (translation.get_language() or "en").split("-")[0]
+    return current if current in LANGUAGES else "en"
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """No CSRF (no cookie to protect), the reporter's language, and headers that keep the page out
+    of caches, history snapshots and other sites' referrer logs."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        lang = _language(request)
+        with translation.override(lang):
+            request.LANGUAGE_CODE = lang
+            response = view(request, lang, *args, **kwargs)
+            response["Content-Language"] = lang
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+def _page(
+    request: HttpRequest, template: str, lang: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    other = "es" if lang == "en" else "en"
+    # Only a page reached by GET can be switched by a link; a POST answer (the receipt, the
+    # conversation) must not be left, or the receipt would have to travel in the address.
+    switch_url = f"{request.path}?lang={other}" if request.method == "GET" else ""
+    return render(
+        request,
+        template,
+        {"lang": lang, "other_lang": other, "switch_url": switch_url, **context},
+        status=status,
+    )
+
+
+def _minutes_left(limit: throttle.Limit) -> int:
+    """Minutes until the limit's window ends (at least one)."""
+    return max(1, (throttle.retry_after(limit) + 59) // 60)
+
+
+def _submission_blocked(request: HttpRequest, scope: str) -> throttle.Limit | None:
+    who = throttle.caller(request)
+    for limit, key in (
+        (throttle.CALLER_SUBMIT, who),
+        (throttle.SCHOOL_SUBMIT, scope),
+        (throttle.GLOBAL_SUBMIT, "all"),
+    ):
+        if throttle.exceeded(limit, key):
+            return limit
+    return None
+
+
+def _count_submission(request: HttpRequest, scope: str) -> None:
+    # Stored tips are counted, not attempts: a reporter who fixes a mistake in the form is not
+    # locked out for it. Bad attempts cost no write, and the form's limits bound their size.
+    throttle.hit(throttle.CALLER_SUBMIT, throttle.caller(request))
+    throttle.hit(throttle.SCHOOL_SUBMIT, scope)
+    throttle.hit(throttle.GLOBAL_SUBMIT, "all")
+
+
+def _categories(form: ReportForm) -> list[dict[str, Any]]:
+    """The category radios with their explanations (rendered by hand: label + hint per choice)."""
+    return [
+        {"radio": radio, "help": CATEGORY_HELP.get(radio.data["value"], "")}
+        for radio in form["category"]
+    ]
+
+
+@public_page
+def report(request: HttpRequest, lang: str, school: str | None = None) -> HttpResponse:
+    """The report form: the district's (with a school select) or one school's."""
+    fixed = None
+    if school is not None:
+        fixed = School.objects.filter(slug=school).select_related("district").first()
+        if fixed is None:
+            return _page(request, "tips/public_not_found.html", lang, {}, status=404)
+    district = fixed.district if fixed else District.objects.order_by("pk").first()
+    schools: list[School] | None = None  # the school's own page has no school select
+    if fixed is None:
+        schools = (
+            list(School.objects.filter(district=district).order_by("name")) if district else []
+        )
+    context: dict[str, Any] = {"school": fixed, "district": district}
+
+    if request.method != "POST":
+        form = ReportForm(schools=schools, initial={"school": request.GET.get("school", "")})
+        return _page(
+            request,
+            "tips/report.html",
+            lang,
+            {**context, "form": form, "categories": _categories(form)},
+        )
+
+    form = ReportForm(request.POST, request.FILES, schools=schools)
+    if fixed is not None:
+        slug = fixed.slug
+    else:  # a slug from the select; anything else is left to the form to refuse
+        chosen = request.POST.get("school", "")
+        slug = chosen if any(s.slug == chosen for s in schools or []) else ""
+    scope = slug or "district"
+    had_files = bool(request.FILES.getlist("files"))
+    context.update(form=form, had_files=had_files)
+
+    blocked = _submission_blocked(request, scope)
+    if blocked is not None:
+        context.update(categories=_categories(form), blocked_minutes=_minutes_left(blocked))
+        return _page(request, "tips/report.html", lang, context, status=429)
+
+    if form.is_valid():
+        try:
+            tip, receipt = services.submit(form.tip_input(slug, lang), district=district)
+        except ValidationError as error:
+            add_service_errors(form, error, ReportForm.SERVICE_FIELDS)
+        else:
+            _count_submission(request, scope)
+            return _page(
+                request,
+                "tips/receipt.html",
+                lang,
+                {**context, "tip": tip, "receipt": receipt},
+            )
+    context.update(categories=_categories(form), failed=True)
+    return _page(request, "tips/report.html", lang, context, status=400)
+
+
+# --- follow-up ------------------------------------------------------------------------------------
+
+
+REPORTER_STATUS: dict[str, str] = {
+    Status.NEW: "new",
+    Status.ACKNOWLEDGED: "read",
+    Status.TRIAGED: "working",
+    Status.CLOSED: "closed",
+}
+
+
+def _thread(
+    request: HttpRequest,
+    lang: str,
+    tip: Tip,
+    receipt: str,
+    reply: ReplyForm,
+    *,
+    sent: bool = False,
+    had_files: bool = False,
+    status: int = 200,
+    blocked_minutes: int = 0,
+) -> HttpResponse:
+    services.reporter_opened(tip)
+    # A responder is "School safety team" to the reporter unless they chose to sign.
+    thread = [
+        {
+            "message": message,
+            "author": message.author.label
+            if message.sender == Message.Sender.STAFF and message.signed and message.author
+            else "",
+        }
+        for message in services.reporter_thread(tip)
+    ]
+    return _page(
+        request,
+        "tips/thread.html",
+        lang,
+        {
+            "tip": tip,
+            "receipt": receipt,
+            "thread": thread,
+            "reply": reply,
+            "sent": sent,
+            "had_files": had_files,
+            "blocked_minutes": blocked_minutes,
+            "reporter_status": REPORTER_STATUS.get(tip.status, "new"),
+        },
+        status=status,
+    )
+
+
+@public_page
+def follow_up(request: HttpRequest, lang: str) -> HttpResponse:
+    """GET: the receipt form. POST: open the tip with the receipt (``action=open``) or reply to the
+    school (``action=reply``); each POST checks the receipt again, throttled."""
+    if request.method != "POST":
+        return _page(request, "tips/follow_up.html", lang, {"form": ReceiptForm()})
+
+    form = ReceiptForm(request.POST)
+    who = throttle.caller(request)
+    for limit, key in ((throttle.CALLER_GUESS, who), (throttle.GLOBAL_GUESS, "all")):
+        if throttle.exceeded(limit, key):
+            return _page(
+                request,
+                "tips/follow_up.html",
+                lang,
+                {"form": form, "blocked_minutes": _minutes_left(limit)},
+                status=429,
+            )
+    receipt = request.POST.get("receipt", "")
+    tip = services.find_by_receipt(receipt) if form.is_valid() else None
+    if tip is None:
+        if form.is_valid():
+            throttle.hit(throttle.CALLER_GUESS, who)
+            throttle.hit(throttle.GLOBAL_GUESS, "all")
+        return _page(
+            request,
+            "tips/follow_up.html",
+            lang,
+            {"form": form, "not_found": form.is_valid()},
+            status=404 if form.is_valid() else 400,
+        )
+
+    if request.POST.get("action") != "reply":
+        return _thread(request, lang, tip, receipt, ReplyForm())
+
+    reply = ReplyForm(request.POST, request.FILES)
+    if throttle.exceeded(throttle.CALLER_MESSAGE, who):
+        return _thread(
+            request,
+            lang,
+            tip,
+            receipt,
+            reply,
+            status=429,
+            blocked_minutes=_minutes_left(throttle.CALLER_MESSAGE),
+        )
+    throttle.hit(throttle.CALLER_MESSAGE, who)
+    if reply.is_valid():
+        try:
+            services.reporter_message(
+                tip, receipt, reply.cleaned_data.get("body", ""), reply.cleaned_data["files"]
+            )
+        except ValidationError as error:
+            add_service_errors(reply, error, {})
+        else:
+            return _thread(request, lang, tip, receipt, ReplyForm(), sent=True)
+    had_files = bool(request.FILES.getlist("files"))
+    return _thread(request, lang, tip, receipt, reply, had_files=had_files, status=400)

@@ -1,0 +1,513 @@
+"""The responders' pages: the inbox of tips, one tip with its dialogue, and the actions on it.
+
+Every view asks the access policy: a tip the user may not see is a 404, an action the user may not
+take on a tip they see is a 403 (services raise PermissionDenied). Every change goes through
+:mod:`haven.tips.services`, which validates, writes, audits and notifies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from haven.access import policy
+from haven.access.policy import Perm
+from haven.accounts.shell import current_school
+from haven.audit import services as audit
+from haven.tips import services
+from haven.tips.forms import (
+    AssignForm,
+    CloseForm,
+    HoldForm,
+    LinkForm,
+    StaffMessageForm,
+    add_service_errors,
+)
+from haven.tips.models import Category, Message, SavedReply, Status, Tip
+
+OPEN = [Status.NEW, Status.ACKNOWLEDGED, Status.TRIAGED]
+PER_PAGE = 50
+
+#: The triage classifier's categories, in words (its names differ from the tip line's).
+TRIAGE_LABELS = {
+    "self_harm": gettext_lazy("Self-harm or suicide"),
+    "violence_threat": gettext_lazy("Threat of violence"),
+    "weapon": gettext_lazy("Weapon"),
+    "bullying_harassment": gettext_lazy("Bullying or harassment"),
+    "sexual_abuse_or_exploitation": gettext_lazy("Sexual abuse or exploitation"),
+    "substance": gettext_lazy("Drugs or alcohol"),
+    "other_concern": gettext_lazy("Other concern"),
+    "urgency": gettext_lazy("Sign of urgency"),
+}
+#: Urgency → (tone, words).
+URGENCY = {
+    "imminent": ("life", gettext_lazy("Imminent")),
+    "high": ("high", gettext_lazy("High")),
+    "routine": ("routine", gettext_lazy("Routine")),
+    "none": ("done", gettext_lazy("No concern found")),
+}
+#: Status → tone (colour and icon; the word is the status's label).
+STATUS_TONE: dict[str, str] = {
+    Status.NEW: "high",
+    Status.ACKNOWLEDGED: "routine",
+    Status.TRIAGED: "routine",
+    Status.CLOSED: "done",
+}
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _require_tips(request: HttpRequest) -> None:
+    if not policy.has_perm(request.user, Perm.TIPS_VIEW):
+        raise Http404
+
+
+def _visible(request: HttpRequest, pk: int) -> Tip:
+    tip = (
+        policy.visible_to(request.user, Tip)
+        .select_related("school", "district", "acknowledged_by", "closed_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if tip is None:
+        raise Http404
+    return tip
+
+
+def _scoped(request: HttpRequest, where: str) -> tuple[Any, Any]:
+    """The tips in view: the current school's and the district-wide ones the user may see, or
+    (``where=all``) every tip the user may see."""
+    qs = policy.visible_to(request.user, Tip)
+    school = current_school(request)
+    if where == "all":
+        return qs, school
+    here = Q(school__isnull=True)  # visible_to leaves these to district roles
+    if school is not None:
+        here |= Q(school=school)
+    return qs.filter(here), school
+
+
+@never_cache
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The tips that need attention first: open life-safety tips, then new ones, then the rest."""
+    _require_tips(request)
+    user = request.user
+    where = "all" if request.GET.get("where") == "all" else ""
+    qs, school = _scoped(request, where)
+    counts = qs.aggregate(
+        open=Count("pk", distinct=True, filter=Q(status__in=OPEN)),
+        new=Count("pk", distinct=True, filter=Q(status=Status.NEW)),
+        life=Count("pk", distinct=True, filter=Q(status__in=OPEN, life_safety=True)),
+        mine=Count("pk", distinct=True, filter=Q(status__in=OPEN, assignees=user)),
+        closed=Count("pk", distinct=True, filter=Q(status=Status.CLOSED)),
+    )
+
+    status = request.GET.get("status", "open")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN)
+    elif status in Status.values:
+        qs = qs.filter(status=status)
+    else:
+        status = "all"
+    category = request.GET.get("category", "")
+    if category in Category.values:
+        qs = qs.filter(category=category)
+    else:
+        category = ""
+    life = request.GET.get("life") == "1"
+    if life:
+        qs = qs.filter(life_safety=True)
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        qs = qs.filter(assignees=user)
+
+    last_public = Message.objects.filter(tip=OuterRef("pk"), internal=False).order_by(
+        "-created_at", "-pk"
+    )
+    qs = (
+        qs.select_related("school")
+        .prefetch_related("assignees")
+        .annotate(
+            rank=Case(
+                When(life_safety=True, status__in=OPEN, then=Value(0)),
+                When(status=Status.NEW, then=Value(1)),
+                When(status__in=OPEN, then=Value(2)),
+                default=Value(3),
+                output_field=IntegerField(),
+            ),
+            last_sender=Subquery(last_public.values("sender")[:1]),
+        )
+        .order_by("rank", "-created_at", "-pk")
+    )
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    for tip in page:
+        tip.status_tone = STATUS_TONE[tip.status]
+        tip.tone = "life" if tip.life_safety and tip.status in OPEN else tip.status_tone
+        tip.awaiting_reply = tip.last_sender == Message.Sender.REPORTER and tip.status in OPEN
+    services.listed(request.user, page, school)  # which tips were shown, never what they said
+    return render(
+        request,
+        "tips/inbox.html",
+        {
+            "page": page,
+            "counts": counts,
+            "school": school,
+            "where": where,
+            "many_places": policy.schools_for(request.user, Perm.TIPS_VIEW).count() > 1,
+            "status": status,
+            "category": category,
+            "life": life,
+            "mine": mine,
+            "filtered": status != "open" or category or life or mine,
+            "statuses": [("open", pgettext("tips", "Open")), *Status.choices, ("all", _("All"))],
+            "categories": Category.choices,
+        },
+    )
+
+
+def highlight(text: str, evidence: Any) -> SafeString:
+    """``text`` escaped, with the triage evidence spans wrapped in <mark>. Spans that are out of
+    range or malformed are ignored; overlapping spans are merged."""
+    spans: list[tuple[int, int, set[str]]] = []
+    for item in evidence if isinstance(evidence, list) else []:
+        if not isinstance(item, dict):
+            continue
+        start, end = item.get("start"), item.get("end")
+        if not isinstance(start, int) or not isinstance(end, int):
+            continue
+        start, end = max(0, start), min(len(text), end)
+        if start >= end:
+            continue
+        spans.append((start, end, {str(item.get("category", ""))}))
+    spans.sort(key=lambda s: (s[0], s[1]))
+    merged: list[tuple[int, int, set[str]]] = []
+    for start, end, cats in spans:
+        if merged and start <= merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2] | cats)
+        else:
+            merged.append((start, end, cats))
+    out: list[str] = []
+    position = 0
+    for start, end, cats in merged:
+        words = ", ".join(str(TRIAGE_LABELS.get(c, c.replace("_", " "))) for c in sorted(cats) if c)
+        out.append(escape(text[position:start]))
+        out.append(f'<mark title="{escape(words)}">{escape(text[start:end])}</mark>')
+        position = end
+    out.append(escape(text[position:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
+
+
+def _reading(tip: Tip) -> dict[str, Any] | None:
+    """The triage reading in words: urgency and the categories that scored."""
+    triage = tip.triage if isinstance(tip.triage, dict) else {}
+    if not triage:
+        return None
+    categories: list[dict[str, Any]] = []
+    for item in triage.get("categories") or []:
+        if isinstance(item, str):
+            name, score = item, None
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            name, score = item["name"], item.get("score")
+            if not isinstance(score, int | float):
+                score = None
+        else:
+            continue
+        if score is not None and score < 0.3:
+            continue
+        categories.append(
+            {
+                "label": TRIAGE_LABELS.get(name, name.replace("_", " ")),
+                "percent": round(score * 100) if score is not None else None,
+            }
+        )
+    categories.sort(key=lambda c: -(c["percent"] or 0))
+    tone, words = URGENCY.get(str(triage.get("urgency", "")), ("routine", ""))
+    return {
+        "urgency_tone": tone,
+        "urgency": words,
+        "categories": categories,
+        "has_evidence": bool(triage.get("evidence")),
+    }
+
+
+def _responders(tip: Tip) -> list[Any]:
+    """People who may respond to this tip: they hold a role at its school (or the district) and
+    the access policy lets them see it."""
+    from haven.accounts.models import RoleAssignment, User
+
+    where = Q(school__isnull=True, district=tip.district_id)
+    if tip.school_id:
+        where |= Q(school=tip.school_id)
+    ids = RoleAssignment.objects.filter(where).values("user_id")
+    people = User.objects.filter(pk__in=ids, is_active=True).order_by(
+        "display_name", "last_name", "first_name", "username"
+    )
+    return [p for p in people if policy.visible_to(p, Tip).filter(pk=tip.pk).exists()]
+
+
+def _saved_replies(tip: Tip) -> list[SavedReply]:
+    return list(
+        SavedReply.objects.filter(district=tip.district_id).filter(
+            Q(school__isnull=True) | Q(school=tip.school_id)
+        )
+    )
+
+
+def _detail(request: HttpRequest, tip: Tip, *, status: int = 200, **forms: Any) -> HttpResponse:
+    """Render one tip (recording the read), with any bound forms that carry errors."""
+    services.open_tip(request.user, tip)
+    user = request.user
+    people = _responders(tip)
+    replies = _saved_replies(tip)
+    assigned = list(tip.assignees.all())
+    thread = list(tip.messages.select_related("author").prefetch_related("attachments"))
+    files = list(tip.attachments.order_by("created_at", "pk"))
+    related = policy.visible_to(user, Tip).filter(pk__in=tip.related.values("pk"))
+    context = {
+        "tip": tip,
+        "status_tone": STATUS_TONE[tip.status],
+        "is_open": tip.status in OPEN,
+        "description": highlight(tip.description, (tip.triage or {}).get("evidence")),
+        "reading": _reading(tip),
+        "thread": thread,
+        "files": files,
+        "related": related.select_related("school"),
+        "assigned": assigned,
+        "message_form": forms.get("message_form")
+        or StaffMessageForm(saved_replies=replies, initial={"saved_reply": ""}),
+        "saved_replies": replies,
+        "close_form": forms.get("close_form") or CloseForm(),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(people=people, initial={"assignees": [str(p.pk) for p in assigned]}),
+        "link_form": forms.get("link_form") or LinkForm(),
+        "contact": forms.get("contact"),
+        "contact_revealed": "contact" in forms,
+        "may_hold": policy.has_perm(user, Perm.LEGAL_HOLD, tip.school_id or None),
+        "life_reason": _life_reason(tip),
+    }
+    return render(request, "tips/detail.html", context, status=status)
+
+
+def _life_reason(tip: Tip) -> str:
+    if not tip.life_safety:
+        return ""
+    if tip.danger_now:
+        return _("The reporter said someone is in danger right now.")
+    if tip.life_safety_reason.startswith("triage"):
+        return _("The triage reading found signs that harm may be imminent.")
+    return _("Marked life-safety.")
+
+
+@never_cache
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _visible(request, pk))
+
+
+# --- actions --------------------------------------------------------------------------------------
+
+
+def _back(tip: Tip) -> HttpResponse:
+    return redirect("tips:detail", pk=tip.pk)
+
+
+@never_cache
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    tip = _visible(request, pk)
+    was_new = tip.status == Status.NEW
+    services.acknowledge(request.user, tip)
+    if was_new:
+        messages.success(request, _("Acknowledged. Escalation has stopped."))
+    else:
+        messages.info(request, _("This tip was already acknowledged."))
+    return _back(tip)
+
+
+@never_cache
+@login_required
+@require_POST
+def triaged(request: HttpRequest, pk: int) -> HttpResponse:
+    tip = _visible(request, pk)
+    services.mark_triaged(request.user, tip)
+    messages.success(request, _("Marked as triaged."))
+    return _back(tip)
+
+
+@never_cache
+@login_required
+@require_POST
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    tip = _visible(request, pk)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.close(request.user, tip, form.cleaned_data["disposition"])
+        except ValidationError as error:
+            add_service_errors(form, error, {})
+        else:
+            messages.success(request, _("Tip closed."))
+            return _back(tip)
+    return _detail(request, tip, close_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    tip = _visible(request, pk)
+    if tip.status != Status.CLOSED:
+        messages.info(request, _("This tip is not closed."))
+        return _back(tip)
+    services.reopen(request.user, tip)
+    messages.success(request, _("Tip reopened."))
+    return _back(tip)
+
+
+@never_cache
+@login_required
+@require_POST
+def message(request: HttpRequest, pk: int) -> HttpResponse:
+    tip = _visible(request, pk)
+    form = StaffMessageForm(request.POST, saved_replies=_saved_replies(tip))
+    if form.is_valid():
+        internal = form.cleaned_data["to"] == StaffMessageForm.TO_TEAM
+        try:
+            services.staff_message(
+                request.user,
+                tip,
+                form.text(),
+                internal=internal,
+                signed=bool(form.cleaned_data.get("signed")),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {})
+        else:
+            if internal:
+                messages.success(request, _("Note added. Only responders can read it."))
+            else:
+                messages.success(
+                    request,
+                    _("Sent. The reporter will see it when they come back with their receipt."),
+                )
+            return _back(tip)
+    return _detail(request, tip, message_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    tip = _visible(request, pk)
+    form = AssignForm(request.POST, people=_responders(tip))
+    if form.is_valid():
+        try:
+            services.assign(request.user, tip, form.chosen())
+        except ValidationError as error:
+            add_service_errors(form, error, {})
+        else:
+            messages.success(request, _("Assignment saved."))
+            return _back(tip)
+    return _detail(request, tip, assign_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    tip = _visible(request, pk)
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        number = form.cleaned_data["other"]
+        other = policy.visible_to(request.user, Tip).filter(pk=number).first()
+        if other is None:
+            form.add_error("other", _("There is no tip #%(n)d that you can see.") % {"n": number})
+        else:
+            try:
+                services.link(request.user, tip, other)
+            except ValidationError as error:
+                add_service_errors(form, error, {"related": "other"})
+            else:
+                messages.success(request, _("Linked to tip #%(n)d.") % {"n": other.pk})
+                return _back(tip)
+    return _detail(request, tip, link_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+def reveal_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a confidential reporter's name and contact once, in this answer only (audited)."""
+    tip = _visible(request, pk)
+    contact = services.reveal_contact(request.user, tip)
+    return _detail(request, tip, contact=contact or {})
+
+
+@never_cache
+@login_required
+@require_POST
+def legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    tip = _visible(request, pk)
+    form = HoldForm(request.POST)
+    hold = form.is_valid() and form.cleaned_data["hold"]
+    services.set_legal_hold(request.user, tip, hold)
+    if hold:
+        messages.success(request, _("Legal hold placed: this tip will not be purged."))
+    else:
+        messages.success(request, _("Legal hold lifted."))
+    return _back(tip)
+
+
+@never_cache
+@login_required
+def download(request: HttpRequest, pk: int, token: str) -> FileResponse:
+    """The cleaned copy of an attachment (image metadata removed), always as a download: never
+    rendered by the browser from Haven's origin."""
+    tip = _visible(request, pk)
+    item = tip.attachments.filter(token=token).first()
+    if item is None:
+        raise Http404
+    audit.record(
+        request.user,
+        "view",
+        item,
+        detail={"tip": tip.pk, "copy": "cleaned"},
+        school_id=tip.school_id,
+    )
+    extension = {
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "image/gif": "gif",
+        "image/webp": "webp",
+        "video/mp4": "mp4",
+        "video/quicktime": "mov",
+        "video/webm": "webm",
+        "application/pdf": "pdf",
+    }.get(item.content_type, "bin")
+    response = FileResponse(
+        item.cleaned.open("rb"),
+        as_attachment=True,
+        filename=f"tip-{tip.pk}-{item.kind}-{item.pk}.{extension}",
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store, private"
+    return response
