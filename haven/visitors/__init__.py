@@ -1,0 +1,1 @@
+"""Visitors: check-in, ID (AAMVA barcode) parsing, screening, badges, watchlists."""
