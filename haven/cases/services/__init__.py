@@ -1,0 +1,128 @@
+"""Every change to a case, and every read of one, goes through these functions: they check the
+access policy (404 for what the user may not see, 403 for what they see but may not do), validate
+(a ValidationError naming the field), write, audit and notify in one transaction.
+
+Pages and the API call them and stay thin. Reads return model objects (or small dataclasses) and
+record the read in the audit log. ``require_case`` finds a case without recording a read (404 if
+not visible: for a page that then calls read services); ``visible_cases`` is the unaudited queryset
+for counts.
+"""
+
+from haven.cases.services._common import require_case, visible_cases
+from haven.cases.services.assessment import (
+    AssessmentView,
+    StepView,
+    assessment_view,
+    assessments,
+    close_step,
+    get_assessment,
+    reopen_step,
+    save_step,
+    settle_action,
+    start_assessment,
+)
+from haven.cases.services.cases import (
+    CLOSURE_CRITERIA,
+    close_case,
+    dismiss_referral,
+    get_case,
+    get_referral,
+    list_cases,
+    open_case,
+    refer,
+    referrals,
+    reopen_case,
+    set_team,
+    timeline,
+    update_case,
+)
+from haven.cases.services.observations import (
+    observe,
+    pathway_history,
+    screen,
+    screening_answers,
+    screenings,
+)
+from haven.cases.services.plans import (
+    Plan,
+    add_plan_item,
+    plan,
+    record_review,
+    schedule_review,
+    send_reminders,
+    settle_plan_item,
+)
+from haven.cases.services.records import (
+    DOCUMENT_TYPES,
+    MAX_DOCUMENT_BYTES,
+    CompartmentAccess,
+    add_document,
+    add_note,
+    add_task,
+    break_glass,
+    compartment_access,
+    complete_task,
+    documents,
+    messages,
+    notes,
+    open_document,
+    post_message,
+    publish_summary,
+    tasks,
+)
+
+__all__ = [
+    "CLOSURE_CRITERIA",
+    "DOCUMENT_TYPES",
+    "MAX_DOCUMENT_BYTES",
+    "AssessmentView",
+    "CompartmentAccess",
+    "Plan",
+    "StepView",
+    "add_document",
+    "add_note",
+    "add_plan_item",
+    "add_task",
+    "assessment_view",
+    "assessments",
+    "break_glass",
+    "close_case",
+    "close_step",
+    "compartment_access",
+    "complete_task",
+    "dismiss_referral",
+    "documents",
+    "get_assessment",
+    "get_case",
+    "get_referral",
+    "list_cases",
+    "messages",
+    "notes",
+    "observe",
+    "open_case",
+    "open_document",
+    "pathway_history",
+    "plan",
+    "post_message",
+    "publish_summary",
+    "record_review",
+    "refer",
+    "referrals",
+    "reopen_case",
+    "reopen_step",
+    "require_case",
+    "save_step",
+    "schedule_review",
+    "screen",
+    "screening_answers",
+    "screenings",
+    "send_reminders",
+    "set_team",
+    "settle_action",
+    "settle_plan_item",
+    "start_assessment",
+    "tasks",
+    "timeline",
+    "update_case",
+    "visible_cases",
+]
