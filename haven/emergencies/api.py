@@ -1,0 +1,194 @@
+"""Incidents through the API: raise (at once — the cancel window belongs to the page), read,
+acknowledge, all clear, and the CAP export. The alert stream itself is a plain async view
+(:mod:`haven.emergencies.stream`), mounted at ``/api/v1/alerts/stream``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, Router, Schema, Status
+
+from haven.access import policy
+from haven.core.models import School
+from haven.emergencies import cap, services
+from haven.emergencies.models import Incident, Protocol
+
+router = Router(tags=["emergencies"])
+
+
+class IncidentIn(Schema):
+    school: str | None = Field(
+        ..., max_length=100, description="School slug; null for the whole district"
+    )
+    protocol: Protocol
+    drill: bool = False
+    note: str = Field("", max_length=services.MAX_NOTE)
+    evacuate_location: str = Field("", max_length=services.MAX_PLACE)
+    shelter_hazard: str = Field("", max_length=services.MAX_PLACE)
+    shelter_strategy: str = Field("", max_length=services.MAX_PLACE)
+
+
+class AllClearIn(Schema):
+    message: str = Field("", max_length=services.MAX_NOTE)
+
+
+class EventOut(Schema):
+    kind: str
+    at: datetime
+    actor: str | None
+    data: dict[str, Any]
+
+
+class IncidentOut(Schema):
+    id: int
+    school: str | None
+    district: str
+    protocol: str
+    drill: bool
+    note: str
+    evacuate_location: str
+    shelter_hazard: str
+    shelter_strategy: str
+    status: str
+    raised_at: datetime
+    raised_by: str | None
+    all_clear_at: datetime | None
+    acknowledged: int
+    recipients: int
+    url: str
+
+
+class IncidentDetailOut(IncidentOut):
+    timeline: list[EventOut]
+    not_acknowledged: list[str]
+
+
+class AckOut(Schema):
+    incident: int
+    at: datetime
+    first: bool
+
+
+def _out(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.pk,
+        "school": incident.school.slug if incident.school_id else None,  # type: ignore[union-attr]
+        "district": incident.district.slug,
+        "protocol": incident.protocol,
+        "drill": incident.drill,
+        "note": incident.note,
+        "evacuate_location": incident.evacuate_location,
+        "shelter_hazard": incident.shelter_hazard,
+        "shelter_strategy": incident.shelter_strategy,
+        "status": incident.status,
+        "raised_at": incident.raised_at,
+        "raised_by": incident.raised_by.label if incident.raised_by else None,  # type: ignore[attr-defined]
+        "all_clear_at": incident.all_clear_at,
+        "acknowledged": incident.acks.count(),
+        "recipients": services.recipients(incident).count(),
+        "url": services.incident_url(incident),
+    }
+
+
+def _incident(request: HttpRequest, pk: int) -> Incident:
+    incident = (
+        policy.visible_to(request.user, Incident)
+        .select_related("school", "district", "raised_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if incident is None:
+        raise Http404
+    return incident
+
+
+@router.get("/incidents", response=list[IncidentOut], url_name="incidents")
+def incidents(request: HttpRequest, status: Incident.Status | None = None, limit: int = 50):
+    qs = policy.visible_to(request.user, Incident).select_related("school", "district", "raised_by")
+    if status:
+        qs = qs.filter(status=status)
+    return [_out(i) for i in qs.order_by("-raised_at")[: max(1, min(limit, 200))]]
+
+
+@router.post("/incidents", response={201: IncidentOut}, url_name="incidents")
+def raise_incident(request: HttpRequest, body: IncidentIn):
+    """Raise an incident at once and alert every staff device of the school (or district)."""
+    school = None
+    if body.school is not None:
+        school = policy.visible_to(request.user, School).filter(slug=body.school).first()
+        if school is None:
+            raise Http404
+    incident = services.raise_incident(
+        request.user,
+        school,
+        body.protocol,
+        drill=body.drill,
+        note=body.note,
+        evacuate_location=body.evacuate_location,
+        shelter_hazard=body.shelter_hazard,
+        shelter_strategy=body.shelter_strategy,
+        via="api",
+    )
+    return Status(201, _out(incident))
+
+
+@router.get("/incidents/{int:pk}", response=IncidentDetailOut, url_name="incident")
+def incident(request: HttpRequest, pk: int):
+    found = _incident(request, pk)
+    timeline = [
+        {
+            "kind": e.kind,
+            "at": e.at,
+            "actor": e.actor.label if e.actor else None,  # type: ignore[attr-defined]
+            "data": e.data,
+        }
+        for e in found.events.select_related("actor")
+    ]
+    missing = [u.label for u in services.unacknowledged(found)]
+    return {**_out(found), "timeline": timeline, "not_acknowledged": missing}
+
+
+@router.post("/incidents/{int:pk}/acknowledge", response=AckOut, url_name="incident_acknowledge")
+def acknowledge(request: HttpRequest, pk: int):
+    ack, created = services.acknowledge(request.user, _incident(request, pk), via="api")
+    return {"incident": pk, "at": ack.at, "first": created}
+
+
+@router.post(
+    "/incidents/{int:pk}/all-clear",
+    response=IncidentOut,
+    url_name="incident_all_clear",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": AllClearIn.model_json_schema()}},
+        }
+    },
+)
+def all_clear(request: HttpRequest, pk: int):
+    """Declare the incident over (incident command: school or district administrators, SROs). An
+    optional JSON body ``{"message"}`` goes out with the all clear."""
+    found = _incident(request, pk)
+    message = ""
+    if request.content_type == "application/json" and request.body:
+        try:
+            message = AllClearIn.model_validate_json(request.body).message
+        except ValueError as exc:
+            raise ValidationError({"message": str(exc).splitlines()[0]}) from None
+    return _out(services.declare_all_clear(request.user, found, message=message))
+
+
+@router.get("/incidents/{int:pk}/cap.xml", url_name="incident_cap")
+def cap_xml(request: HttpRequest, pk: int, school: str | None = None):
+    """The incident's latest alert as a CAP 1.2 message."""
+    found = _incident(request, pk)
+    school_id = None
+    if school is not None:
+        school_id = School.objects.filter(slug=school).values_list("pk", flat=True).first()
+    alert = cap.latest_alert(found, school_id)
+    if alert is None:
+        raise Http404
+    return HttpResponse(cap.document(alert), content_type=cap.CONTENT_TYPE)

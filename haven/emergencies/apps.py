@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EmergenciesConfig(AppConfig):
+    name = "haven.emergencies"
+    label = "emergencies"
+    verbose_name = "Emergencies"

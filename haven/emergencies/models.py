@@ -1,0 +1,382 @@
+"""Emergencies: incidents under the Standard Response Protocol, the alerts that announce them and
+where each alert went, acknowledgements, devices subscribed to Web Push and outgoing webhooks —
+and, for the response that follows, roll calls, reunification releases and drills.
+
+An incident belongs to one school, or to the whole district (``school`` empty). Every broadcast
+about it is an :class:`Alert`: one row per school that hears it, numbered in that school's own
+sequence (:class:`AlertStream`), so a client that reconnects with ``Last-Event-ID`` gets exactly
+what it missed, in order.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from haven.core.fields import EncryptedTextField
+
+
+class Protocol(models.TextChoices):
+    """The Standard Response Protocol's five actions (I Love U Guys Foundation)."""
+
+    HOLD = "hold", _("Hold")
+    SECURE = "secure", _("Secure")
+    LOCKDOWN = "lockdown", _("Lockdown")
+    EVACUATE = "evacuate", _("Evacuate")
+    SHELTER = "shelter", _("Shelter")
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ALL_CLEAR = "all_clear", _("All clear")
+
+    district = models.ForeignKey("core.District", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        "core.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        help_text=_("Empty for an incident across the whole district."),
+    )
+    protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    drill = models.BooleanField(default=False)
+    note = models.CharField(max_length=500, blank=True)
+    evacuate_location = models.CharField(max_length=200, blank=True)
+    shelter_hazard = models.CharField(max_length=200, blank=True)
+    shelter_strategy = models.CharField(max_length=200, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    all_clear_at = models.DateTimeField(null=True, blank=True)
+    all_clear_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["status", "school"])]
+
+    def __str__(self) -> str:
+        where = self.school.name if self.school_id else _("district-wide")  # type: ignore[union-attr]
+        drill = f" ({_('drill')})" if self.drill else ""
+        return f"{self.get_protocol_display()} — {where}{drill}"
+
+    @property
+    def active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class IncidentEvent(models.Model):
+    """The incident's timeline: every action, in order."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        PROTOCOL_CHANGED = "protocol_changed", _("Protocol changed")
+        UPDATE = "update", _("Update")
+        ACK = "ack", _("Acknowledged")
+        ALL_CLEAR = "all_clear", _("All clear")
+        ROLL_CALL = "roll_call", _("Roll call")
+        RELEASE = "release", _("Release")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind} @ {self.at:%H:%M:%S}"
+
+
+class AlertStream(models.Model):
+    """The last alert number of one school's stream (locked while the next number is taken)."""
+
+    school = models.OneToOneField("core.School", on_delete=models.CASCADE, related_name="+")
+    last_sequence = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.school_id}: {self.last_sequence}"
+
+
+class Alert(models.Model):
+    """One broadcast about an incident to one school's staff. ``payload`` is exactly what was sent,
+    so a client catching up later receives the same event."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        PROTOCOL_CHANGED = "protocol_changed", _("Protocol changed")
+        UPDATE = "update", _("Update")
+        ALL_CLEAR = "all_clear", _("All clear")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alerts")
+    school = models.ForeignKey("core.School", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sequence = models.PositiveBigIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["school", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "sequence"], name="unique_alert_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.sequence} ({self.school_id})"
+
+
+class PushSubscription(models.Model):
+    """A browser or phone subscribed to Web Push for one user (RFC 8030/8291, VAPID)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.endpoint[:40]}…"
+
+
+class Webhook(models.Model):
+    """An outside system told of every alert (a PA system, door locks, a 911 integration): a signed
+    JSON POST, retried with back-off."""
+
+    district = models.ForeignKey("core.District", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        "core.School",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: alerts of every school in the district."),
+    )
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=1000)
+    secret = EncryptedTextField(help_text=_("Shared secret for the X-Haven-Signature header."))
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.Model):
+    """One alert reaching (or failing to reach) one person's device, inbox or an outside system.
+    Every attempt is appended to ``log``."""
+
+    class Channel(models.TextChoices):
+        STREAM = "stream", _("Open page (server-sent events)")
+        WEBSOCKET = "websocket", _("Open page (WebSocket)")
+        WEBPUSH = "webpush", _("Web Push")
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Webhook")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RETRYING = "retrying", _("Retrying")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        GONE = "gone", _("Device gone")
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    subscription = models.ForeignKey(
+        PushSubscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    webhook = models.ForeignKey(
+        Webhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    notification = models.ForeignKey(
+        "notify.Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    log = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["status", "channel"])]
+        constraints = [
+            # An open page records "it reached this user" once per alert, however many tabs.
+            models.UniqueConstraint(
+                fields=["alert", "user", "channel"],
+                condition=models.Q(channel__in=["stream", "websocket", "email"]),
+                name="unique_page_delivery",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status} (alert {self.alert_id})"
+
+
+class Acknowledgement(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="acks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    via = models.CharField(max_length=20, blank=True)  # page, api, push
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "user"], name="unique_acknowledgement")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} acknowledged {self.incident_id}"
+
+
+# --- the response: roll call, reunification, drills -------------------------------------------
+
+
+class RollCall(models.Model):
+    """A teacher's account of one class during an incident (submitted again to correct it)."""
+
+    class ReporterStatus(models.TextChoices):
+        SAFE = "safe", _("Safe")
+        NEED_HELP = "need_help", _("Need help")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="roll_calls")
+    section = models.ForeignKey("core.Section", on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reporter_status = models.CharField(
+        max_length=20, choices=ReporterStatus.choices, default=ReporterStatus.SAFE
+    )
+    note = EncryptedTextField(blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "section"], name="unique_roll_call")
+        ]
+
+    def __str__(self) -> str:
+        return f"roll call {self.section_id} for incident {self.incident_id}"
+
+
+class RollCallEntry(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        MISSING = "missing", _("Missing")
+        INJURED = "injured", _("Injured")
+        EXTRA = "extra", _("Extra (from another class)")
+
+    roll_call = models.ForeignKey(RollCall, on_delete=models.CASCADE, related_name="entries")
+    student = models.ForeignKey("core.Student", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    note = EncryptedTextField(blank=True)  # an injury is health information
+
+    class Meta:
+        verbose_name_plural = "roll call entries"
+        constraints = [
+            models.UniqueConstraint(fields=["roll_call", "student"], name="unique_roll_call_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id}: {self.status}"
+
+
+class Release(models.Model):
+    """A student handed to an adult (Standard Reunification Method), or a refusal and why."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="releases")
+    student = models.ForeignKey("core.Student", on_delete=models.PROTECT, related_name="+")
+    guardian = models.ForeignKey(
+        "core.Guardian", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    adult_name = models.CharField(max_length=200)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    released_at = models.DateTimeField(default=timezone.now)
+    refused = models.BooleanField(default=False)
+    reason = EncryptedTextField(blank=True)  # may name a custody order
+
+    class Meta:
+        ordering = ["released_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "student"],
+                condition=models.Q(refused=False),
+                name="one_release_per_student",
+            )
+        ]
+
+    def __str__(self) -> str:
+        verb = "refused" if self.refused else "released"
+        return f"{self.student_id} {verb} to {self.adult_name}"
+
+
+class Drill(models.Model):
+    school = models.ForeignKey("core.School", on_delete=models.PROTECT, related_name="drills")
+    protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    scheduled_for = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    participants = models.PositiveIntegerField(null=True, blank=True)
+    issues = models.TextField(blank=True)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-scheduled_for"]
+
+    def __str__(self) -> str:
+        return f"{self.get_protocol_display()} drill {self.scheduled_for:%Y-%m-%d}"
+
+
+class DrillRequirement(models.Model):
+    """How many drills of a kind a school must run per school year, by state law or district
+    policy (a district's own requirement adds to its state's)."""
+
+    jurisdiction = models.CharField(
+        max_length=10, blank=True, help_text=_("State or territory code, e.g. GA")
+    )
+    district = models.ForeignKey(
+        "core.District", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    per_year = models.PositiveSmallIntegerField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(jurisdiction="") | models.Q(district__isnull=False),
+                name="drill_requirement_has_a_scope",
+            )
+        ]
+
+    def __str__(self) -> str:
+        scope = self.jurisdiction or str(self.district_id)
+        return f"{scope}: {self.per_year} {self.protocol} drills a year"

@@ -1,0 +1,378 @@
+"""Raising an incident and running it: every change of state goes through here (the pages, the
+API, the admin and the CLI call the same functions). Each validates, writes, records the audit
+entry and the timeline event, and broadcasts — in one transaction, with the broadcast going out the
+moment it commits (:mod:`haven.emergencies.alerts`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from haven.access import policy
+from haven.access.policy import Perm
+from haven.audit import services as audit
+from haven.core.models import School
+from haven.emergencies import alerts
+from haven.emergencies.models import (
+    Acknowledgement,
+    Alert,
+    AlertStream,
+    Delivery,
+    Incident,
+    IncidentEvent,
+    Protocol,
+    PushSubscription,
+    Webhook,
+)
+from haven.emergencies.protocols import action
+
+MAX_NOTE = 500
+MAX_PLACE = 200
+
+
+# --- who may do what ------------------------------------------------------------------------------
+
+
+def raisable_schools(user: Any) -> models.QuerySet[School]:
+    return policy.schools_for(user, Perm.EMERGENCY_RAISE).order_by("name")
+
+
+def may_raise_district_wide(user: Any) -> bool:
+    """A district-wide incident needs a district-level role that may raise one."""
+    _schools, districts = policy.school_ids_for(user, Perm.EMERGENCY_RAISE)
+    return bool(districts)
+
+
+def may_command(user: Any, incident: Incident) -> bool:
+    if incident.school_id is not None:
+        return policy.has_perm(user, Perm.EMERGENCY_COMMAND, incident.school_id)
+    _schools, districts = policy.school_ids_for(user, Perm.EMERGENCY_COMMAND)
+    return incident.district_id in districts
+
+
+def may_acknowledge(user: Any, incident: Incident) -> bool:
+    return policy.visible_to(user, Incident).filter(pk=incident.pk).exists()
+
+
+def recipients(incident: Incident) -> models.QuerySet:
+    """Everyone the incident's alerts are for: staff who receive alerts at its school (or anywhere
+    in the district, for a district-wide incident)."""
+    if incident.school_id is not None:
+        return policy.holders(Perm.EMERGENCY_RECEIVE, incident.school)
+    return policy.holders(Perm.EMERGENCY_RECEIVE, district=incident.district_id)
+
+
+def unacknowledged(incident: Incident) -> models.QuerySet:
+    acked = Acknowledgement.objects.filter(incident=incident).values("user_id")
+    return recipients(incident).exclude(pk__in=acked).order_by("last_name", "username")
+
+
+def schools_of(incident: Incident) -> list[School]:
+    if incident.school_id is not None:
+        return [incident.school]  # type: ignore[list-item]
+    return list(School.objects.filter(district=incident.district_id).order_by("pk"))
+
+
+# --- raising and running an incident --------------------------------------------------------------
+
+
+def _clean_text(value: str, field: str, limit: int) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ValidationError({field: _("At most %(limit)d characters.") % {"limit": limit}})
+    return value
+
+
+def _clean_protocol(protocol: str) -> str:
+    if protocol not in Protocol.values:
+        raise ValidationError(
+            {"protocol": _("Choose one of: %(choices)s.") % {"choices": ", ".join(Protocol.values)}}
+        )
+    return protocol
+
+
+def raise_incident(
+    user: Any,
+    school: School | None,
+    protocol: str,
+    *,
+    drill: bool = False,
+    note: str = "",
+    evacuate_location: str = "",
+    shelter_hazard: str = "",
+    shelter_strategy: str = "",
+    district: Any = None,
+    via: str = "page",
+) -> Incident:
+    """Raise an incident at ``school`` (or, with ``school=None``, across the user's district) and
+    alert everyone there at once. Any staff member who may raise at that school may."""
+    protocol = _clean_protocol(protocol)
+    note = _clean_text(note, "note", MAX_NOTE)
+    evacuate_location = _clean_text(evacuate_location, "evacuate_location", MAX_PLACE)
+    shelter_hazard = _clean_text(shelter_hazard, "shelter_hazard", MAX_PLACE)
+    shelter_strategy = _clean_text(shelter_strategy, "shelter_strategy", MAX_PLACE)
+    if school is not None:
+        if not policy.has_perm(user, Perm.EMERGENCY_RAISE, school):
+            raise PermissionDenied(_("You cannot raise an emergency at this school."))
+        district_id: Any = school.district_id
+    else:
+        _schools, districts = policy.school_ids_for(user, Perm.EMERGENCY_RAISE)
+        district_id = getattr(district, "pk", district) or next(iter(sorted(districts)), None)
+        if district_id is None or district_id not in districts:
+            raise PermissionDenied(_("Only a district-wide role can raise a district-wide alert."))
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            district_id=district_id,
+            school=school,
+            protocol=protocol,
+            drill=drill,
+            note=note,
+            evacuate_location=evacuate_location,
+            shelter_hazard=shelter_hazard,
+            shelter_strategy=shelter_strategy,
+            raised_by=user,
+        )
+        IncidentEvent.objects.create(
+            incident=incident,
+            kind=IncidentEvent.Kind.RAISED,
+            actor=user,
+            at=incident.raised_at,
+            data={"protocol": protocol, "drill": drill, "note": note, "via": via},
+        )
+        audit.record(
+            user,
+            "emergency.raise",
+            incident,
+            detail={"protocol": protocol, "drill": drill, "via": via},
+            school_id=incident.school_id,
+        )
+        _broadcast(incident, Alert.Kind.RAISED)
+    return incident
+
+
+def _require_command(user: Any, incident: Incident) -> None:
+    if not may_command(user, incident):
+        raise PermissionDenied(_("Only incident command can do this."))
+
+
+def _require_active(incident: Incident) -> None:
+    if not incident.active:
+        raise ValidationError({"incident": _("This incident has already been declared all clear.")})
+
+
+def update_incident(
+    user: Any,
+    incident: Incident,
+    *,
+    protocol: str | None = None,
+    message: str = "",
+    evacuate_location: str | None = None,
+    shelter_hazard: str | None = None,
+    shelter_strategy: str | None = None,
+) -> Incident:
+    """Incident command changes the protocol (Lockdown → Evacuate) and/or posts an update; either
+    way everyone is alerted again."""
+    _require_command(user, incident)
+    message = _clean_text(message, "message", MAX_NOTE)
+    new_protocol = _clean_protocol(protocol) if protocol else incident.protocol
+    changed = new_protocol != incident.protocol
+    places = {
+        "evacuate_location": evacuate_location,
+        "shelter_hazard": shelter_hazard,
+        "shelter_strategy": shelter_strategy,
+    }
+    place_changes = {
+        name: _clean_text(value, name, MAX_PLACE)
+        for name, value in places.items()
+        if value is not None and value.strip() != getattr(incident, name)
+    }
+    if not changed and not message and not place_changes:
+        raise ValidationError({"message": _("Write an update, or choose a different protocol.")})
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        _require_active(incident)
+        previous = incident.protocol
+        incident.protocol = new_protocol
+        for name, value in place_changes.items():
+            setattr(incident, name, value)
+        incident.save()
+        kind = IncidentEvent.Kind.PROTOCOL_CHANGED if changed else IncidentEvent.Kind.UPDATE
+        IncidentEvent.objects.create(
+            incident=incident,
+            kind=kind,
+            actor=user,
+            data={"from": previous, "protocol": new_protocol, "message": message, **place_changes},
+        )
+        audit.record(
+            user,
+            f"emergency.{kind}",
+            incident,
+            detail={"from": previous, "protocol": new_protocol},
+            school_id=incident.school_id,
+        )
+        _broadcast(incident, Alert.Kind(kind), message=message)
+    return incident
+
+
+def declare_all_clear(user: Any, incident: Incident, *, message: str = "") -> Incident:
+    _require_command(user, incident)
+    message = _clean_text(message, "message", MAX_NOTE)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        _require_active(incident)
+        incident.status = Incident.Status.ALL_CLEAR
+        incident.all_clear_at = timezone.now()
+        incident.all_clear_by = user
+        incident.save()
+        IncidentEvent.objects.create(
+            incident=incident,
+            kind=IncidentEvent.Kind.ALL_CLEAR,
+            actor=user,
+            at=incident.all_clear_at,
+            data={"message": message},
+        )
+        audit.record(user, "emergency.all_clear", incident, school_id=incident.school_id)
+        _broadcast(incident, Alert.Kind.ALL_CLEAR, message=message)
+    return incident
+
+
+def acknowledge(
+    user: Any, incident: Incident, *, via: str = "page"
+) -> tuple[Acknowledgement, bool]:
+    """Record that ``user`` has seen the alert (once per incident; later calls return the first).
+    Acknowledging after the all clear is still recorded: it says when the person saw it."""
+    if not may_acknowledge(user, incident):
+        raise PermissionDenied(_("This alert is not for you."))
+    with transaction.atomic():
+        ack, created = Acknowledgement.objects.get_or_create(
+            incident=incident, user=user, defaults={"via": via[:20]}
+        )
+        if created:
+            IncidentEvent.objects.create(
+                incident=incident,
+                kind=IncidentEvent.Kind.ACK,
+                actor=user,
+                at=ack.at,
+                data={"via": via[:20]},
+            )
+    return ack, created
+
+
+# --- the broadcast --------------------------------------------------------------------------------
+
+
+def incident_url(incident: Incident) -> str:
+    return reverse("emergencies:detail", args=[incident.pk])
+
+
+def absolute(url: str) -> str:
+    return f"{settings.HAVEN_BASE_URL}{url}" if settings.HAVEN_BASE_URL else url
+
+
+def title_for(incident: Incident, kind: str) -> str:
+    """One line for a notification, a push or an e-mail subject, in the district's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        word = action(incident.protocol).word
+        where = incident.school.name if incident.school_id else _("all schools")  # type: ignore[union-attr]
+        if kind == Alert.Kind.ALL_CLEAR:
+            line = _("ALL CLEAR — %(where)s") % {"where": where}
+        elif kind == Alert.Kind.RAISED:
+            line = f"{word} — {where}"
+        else:
+            line = _("%(word)s (update) — %(where)s") % {"word": word, "where": where}
+        return f"{_('DRILL')}: {line}" if incident.drill else line
+
+
+def payload_for(incident: Incident, kind: str, school: School, message: str = "") -> dict:
+    """The alert as every channel carries it (the SSE ``data``, the push payload, the webhook
+    body's ``alert``): codes and the words typed by people; pages show the SRP wording in the
+    reader's own language from the protocol code."""
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        act = action(incident.protocol)
+        directive = str(act.directive)
+        instructions = [str(line) for line in act.staff]
+    return {
+        "kind": str(kind),
+        "incident": incident.pk,
+        "protocol": incident.protocol,
+        "word": act.word,
+        "directive": directive,
+        "instructions": instructions,
+        "title": title_for(incident, kind),
+        "school": school.slug,
+        "school_name": school.name,
+        "district_wide": incident.school_id is None,
+        "drill": incident.drill,
+        "status": incident.status,
+        "note": incident.note,
+        "message": message,
+        "evacuate_location": incident.evacuate_location,
+        "shelter_hazard": incident.shelter_hazard,
+        "shelter_strategy": incident.shelter_strategy,
+        "raised_at": incident.raised_at.isoformat(),
+        "sent_at": now.isoformat(),
+        "url": incident_url(incident),
+    }
+
+
+def _next_sequence(school: School) -> int:
+    stream, _ = AlertStream.objects.select_for_update().get_or_create(school=school)
+    AlertStream.objects.filter(pk=stream.pk).update(last_sequence=models.F("last_sequence") + 1)
+    stream.refresh_from_db(fields=["last_sequence"])
+    return stream.last_sequence
+
+
+def _broadcast(incident: Incident, kind: str, *, message: str = "") -> list[Alert]:
+    """Inside the caller's transaction: number and store one alert per school, queue a delivery
+    for every Web Push device and webhook, and send everything the moment the transaction
+    commits."""
+    created = []
+    for school in schools_of(incident):
+        data = payload_for(incident, kind, school, message)
+        sequence = _next_sequence(school)
+        data["alert"] = sequence
+        created.append(
+            Alert.objects.create(
+                incident=incident, school=school, kind=kind, sequence=sequence, payload=data
+            )
+        )
+    _queue_deliveries(incident, created)
+    transaction.on_commit(lambda: alerts.fan_out(created))
+    return created
+
+
+def _queue_deliveries(incident: Incident, created: Iterable[Alert]) -> None:
+    created = list(created)
+    if not created:
+        return
+    first = created[0]
+    users = recipients(incident).values("pk")
+    subscriptions = list(PushSubscription.objects.filter(user__in=users).only("pk", "user_id"))
+    by_school = {alert.school_id: alert for alert in created}
+    rows = [
+        Delivery(
+            alert=first,
+            channel=Delivery.Channel.WEBPUSH,
+            user_id=sub.user_id,
+            subscription=sub,
+        )
+        for sub in subscriptions
+    ]
+    hooks = Webhook.objects.filter(active=True, district=incident.district_id)
+    for hook in hooks:
+        if hook.school_id is None:
+            targets = created
+        elif hook.school_id in by_school:
+            targets = [by_school[hook.school_id]]
+        else:
+            continue
+        rows += [Delivery(alert=a, channel=Delivery.Channel.WEBHOOK, webhook=hook) for a in targets]
+    Delivery.objects.bulk_create(rows, batch_size=500)
