@@ -38,13 +38,22 @@ def _error(request: HttpRequest, status: int, detail: Any, **extra: Any) -> Http
     return api.create_response(request, {"detail": detail, **extra}, status=status)
 
 
+def _field_name(loc: Any) -> str:
+    """The field as the caller named it: ("body", "payload", "contact", "email") is
+    "contact.email"; ("query", "limit") is "limit". A field may itself be called "body"."""
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["body"]:
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    elif parts[:1] and parts[0] in ("query", "path", "header", "cookie", "form", "file"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = [
         {
-            "field": ".".join(
-                str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")
-            ),
+            "field": _field_name(err.get("loc", ())),
             "message": err.get("msg", "invalid"),
             "type": err.get("type", ""),
         }
@@ -86,7 +95,21 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 from haven.audit.api import router as audit_router  # noqa: E402
+from haven.cases.api import router as cases_router  # noqa: E402
 from haven.core.api import router as core_router  # noqa: E402
+from haven.emergencies.api import router as emergencies_router  # noqa: E402
+from haven.screening.api import router as screening_router  # noqa: E402
+from haven.tips.api import public as tips_public_router  # noqa: E402
+from haven.tips.api import staff as tips_staff_router  # noqa: E402
+from haven.triage.api import router as triage_router  # noqa: E402
+from haven.visitors.api import router as visitors_router  # noqa: E402
 
 api.add_router("/", core_router)
+api.add_router("/", emergencies_router)
 api.add_router("/audit", audit_router)
+api.add_router("/cases", cases_router)
+api.add_router("/public", tips_public_router)
+api.add_router("/tips", tips_staff_router)
+api.add_router("/", triage_router)
+api.add_router("/screenings", screening_router)
+api.add_router("/", visitors_router)

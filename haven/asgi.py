@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (live notifications)."""
+"""ASGI entry point: HTTP through Django (the alert stream too), WebSockets through Channels (live
+notifications, emergency alerts)."""
 
 import os
 
@@ -13,6 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from haven.emergencies.consumers import AlertConsumer  # noqa: E402
 from haven.notify.consumers import NotificationConsumer  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -20,7 +22,12 @@ application = ProtocolTypeRouter(
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(
-                URLRouter([path("ws/notifications/", NotificationConsumer.as_asgi())])
+                URLRouter(
+                    [
+                        path("ws/notifications/", NotificationConsumer.as_asgi()),
+                        path("ws/alerts/<slug:school>/", AlertConsumer.as_asgi()),
+                    ]
+                )
             )
         ),
     }

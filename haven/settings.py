@@ -72,6 +72,12 @@ INSTALLED_APPS = [
     "haven.access",
     "haven.audit",
     "haven.notify",
+    "haven.emergencies",
+    "haven.tips",
+    "haven.cases",
+    "haven.screening",
+    "haven.triage",
+    "haven.visitors",
 ]
 
 MIDDLEWARE = [
@@ -117,8 +123,14 @@ TEMPLATES = [
 _sqlite_path = DATA_DIR / "haven.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
+    # Under ASGI each request may run on a new thread: persistent connections would pile up
+    # (one per thread) until PostgreSQL refuses more. Use a pooler (PgBouncer) in front instead.
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("HAVEN_DB_CONN_MAX_AGE", 0),
+            conn_health_checks=True,
+        )
     }
 else:
     DATABASES = {
@@ -142,7 +154,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels-redis blocks 5 s per read; redis-py's socket timeout (5 s by default) must
+            # be longer, or every idle WebSocket and alert stream listener fails after 5 s.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
     CACHES = {
@@ -284,6 +298,16 @@ LOGGING = {
 }
 
 HAVEN_BREAK_GLASS_MINUTES = env_int("HAVEN_BREAK_GLASS_MINUTES", 60)
+# Triage: a repeated signal (same student, same text) within this window counts on the first one;
+# signals the classifier calls "none" are kept this long, then purged.
+# Multiplies every tip-line throttle (0 turns them off: for load tests only, never in production).
+HAVEN_TIP_THROTTLE_SCALE = env_int("HAVEN_TIP_THROTTLE_SCALE", 1)
+HAVEN_SIGNAL_DEDUP_HOURS = env_int("HAVEN_SIGNAL_DEDUP_HOURS", 24)
+HAVEN_SIGNAL_RETENTION_DAYS = env_int("HAVEN_SIGNAL_RETENTION_DAYS", 30)
+# Cases: break-glass into a clinical or law-enforcement record lasts longer (a day, per the issue);
+# a district may point the C-SSRS risk mapping at its own file (empty: the shipped one).
+HAVEN_CASE_BREAK_GLASS_HOURS = env_int("HAVEN_CASE_BREAK_GLASS_HOURS", 24)
+HAVEN_CSSRS_MAPPING = env_str("HAVEN_CSSRS_MAPPING", "")
 HAVEN_API_TOKEN_DAYS = env_int("HAVEN_API_TOKEN_DAYS", 365)
 
 SILENCED_SYSTEM_CHECKS = [
@@ -291,3 +315,30 @@ SILENCED_SYSTEM_CHECKS = [
     # it would let one student lock out every teacher in the building.
     "axes.W006",
 ]
+if PRODUCTION and not SECURE_HSTS_PRELOAD:
+    # Joining the browsers' HSTS preload list is the district's decision for its whole domain
+    # (and hard to undo): HAVEN_HSTS_PRELOAD=true opts in.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# --- emergencies (haven.emergencies) --------------------------------------------------------------
+# The raise page's cancel window before an alert goes out (the API raises at once).
+HAVEN_EMERGENCY_CANCEL_SECONDS = env_int("HAVEN_EMERGENCY_CANCEL_SECONDS", 5)
+# Absolute links in e-mail, Web Push and CAP (e.g. https://haven.district.example); optional.
+HAVEN_BASE_URL = env_str("HAVEN_BASE_URL", "").rstrip("/")
+# Web Push (VAPID). Unset in development: a key pair is made once under DATA_DIR/keys. Unset in
+# production: Web Push is off (every app server must share one key pair).
+HAVEN_VAPID_PRIVATE_KEY = env_str("HAVEN_VAPID_PRIVATE_KEY", "")
+HAVEN_VAPID_PUBLIC_KEY = env_str("HAVEN_VAPID_PUBLIC_KEY", "")
+HAVEN_VAPID_SUBJECT = env_str("HAVEN_VAPID_SUBJECT", "")  # mailto: or https: contact
+HAVEN_PUSH_TTL_SECONDS = env_int("HAVEN_PUSH_TTL_SECONDS", 6 * 3600)
+# Push endpoints and webhooks on plain http or private addresses: only for development and tests.
+HAVEN_ALLOW_LOCAL_ENDPOINTS = env_bool("HAVEN_ALLOW_LOCAL_ENDPOINTS", not PRODUCTION)
+# The alert stream: a comment every so often keeps proxies from closing an idle connection; the
+# stream ends after a while and the client reconnects with Last-Event-ID, losing nothing.
+HAVEN_ALERT_HEARTBEAT_SECONDS = env_int("HAVEN_ALERT_HEARTBEAT_SECONDS", 15)
+HAVEN_ALERT_STREAM_MAX_SECONDS = env_int("HAVEN_ALERT_STREAM_MAX_SECONDS", 30 * 60)
+# How often each process checks the database for alerts its channel layer lost.
+HAVEN_ALERT_POLL_SECONDS = env_int("HAVEN_ALERT_POLL_SECONDS", 10)
+HAVEN_WEBHOOK_ATTEMPTS = env_int("HAVEN_WEBHOOK_ATTEMPTS", 8)
+HAVEN_WEBHOOK_RETRY_SECONDS = env_int("HAVEN_WEBHOOK_RETRY_SECONDS", 5)  # doubled per attempt
+HAVEN_CAP_SENDER = env_str("HAVEN_CAP_SENDER", "")  # default: DEFAULT_FROM_EMAIL

@@ -4,6 +4,9 @@ from django.urls import include, path, reverse_lazy
 
 from haven.api import api
 from haven.core import views as core_views
+from haven.emergencies import stream as alert_stream
+from haven.emergencies import views as emergency_views
+from haven.tips import urls as tips_urls
 
 admin.site.site_header = "Haven administration"
 
@@ -22,7 +25,16 @@ urlpatterns = [
     path("roster/", include("haven.core.urls")),
     path("audit/", include("haven.audit.urls")),
     path("notifications/", include("haven.notify.urls")),
+    path("emergencies/", include("haven.emergencies.urls")),
+    path("sw.js", emergency_views.service_worker, name="service_worker"),
+    path("tips/", include("haven.tips.urls")),
+    path("cases/", include("haven.cases.urls")),
+    path("triage/", include("haven.triage.urls")),
+    path("visitors/", include("haven.visitors.urls")),
+    path("report/", include((tips_urls.public_urlpatterns, "report"))),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Server-sent events need an async view: mounted here, before the (sync) ninja API.
+    path("api/v1/alerts/stream", alert_stream.alert_stream, name="alert_stream"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,8 @@ Views, API endpoints, the CLI, exports and the admin ask this module; nothing el
 * :func:`visible_to` — a queryset narrowed to what the user may see. Callers answer 404 for what is
   not in it, so a missing record and a forbidden one look the same.
 * :func:`can_open_compartment` — role-based or through an active break-glass grant.
+* Cases: :func:`can_see_case`, :func:`case_compartments` (what may be read),
+  :func:`can_write_compartment`, :func:`may_manage_case` and the other ``may_*`` questions below.
 """
 
 from __future__ import annotations
@@ -28,17 +30,24 @@ class Perm(StrEnum):
     TIPS_VIEW = "tips.view"  # read and respond to the school's tips
     LEGAL_HOLD = "tips.legal_hold"  # keep a record past its retention
     CASES_TEAM = "cases.team"
+    CASES_SCHOOL = "cases.school"  # every case of the school, not only those one is on the team of
     CASES_CLINICAL = "cases.clinical"
     CASES_LAW_ENFORCEMENT = "cases.law_enforcement"
     CASES_REFER = "cases.refer"  # submit a staff referral
     VISITORS_MANAGE = "visitors.manage"
     SCREENING_VIEW = "screening.view"
+    SCREENING_DECIDE = "screening.decide"  # decide escalated screenings; alerted of matches
+    WATCHLIST_MANAGE = "visitors.watchlist"  # add and change the district's watchlist entries
     VOLUNTEERS_MANAGE = "volunteers.manage"
     EMERGENCY_RAISE = "emergency.raise"
     EMERGENCY_RECEIVE = "emergency.receive"
     ROLL_CALL = "emergency.roll_call"
+    EMERGENCY_COMMAND = "emergency.command"  # change the protocol, post updates, all clear
     AUDIT_VIEW = "audit.view"
     BREAK_GLASS = "access.break_glass"
+    SIGNALS_SUBMIT = "triage.signals_submit"  # send monitoring tools' signals (service accounts)
+    TRIAGE_REVIEW = "triage.review"  # confirm or dismiss signals; sees sensitive ones
+    TRIAGE_QUALITY = "triage.quality"  # the district's false-alarm rates and triage settings
 
 
 _EVERY_STAFF = {Perm.CASES_REFER, Perm.EMERGENCY_RAISE, Perm.EMERGENCY_RECEIVE, Perm.ROLL_CALL}
@@ -47,6 +56,7 @@ _TEAM = _EVERY_STAFF | {
     Perm.GUARDIANS_VIEW,
     Perm.TIPS_VIEW,
     Perm.CASES_TEAM,
+    Perm.CASES_SCHOOL,
     Perm.BREAK_GLASS,
 }
 
@@ -55,13 +65,22 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(
         _TEAM
         | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.AUDIT_VIEW}
-        | {Perm.LEGAL_HOLD}
+        | {Perm.LEGAL_HOLD, Perm.EMERGENCY_COMMAND}
+        | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
+        | {Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW, Perm.TRIAGE_QUALITY}
     ),
     Role.SCHOOL_ADMIN: frozenset(
-        _TEAM | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.LEGAL_HOLD}
+        _TEAM
+        | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.LEGAL_HOLD}
+        | {Perm.EMERGENCY_COMMAND, Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW}
+        | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
     ),
-    Role.COUNSELOR: frozenset(_TEAM | {Perm.CASES_CLINICAL}),
-    Role.SRO: frozenset(_TEAM | {Perm.CASES_LAW_ENFORCEMENT, Perm.SCREENING_VIEW}),
+    Role.COUNSELOR: frozenset(_TEAM | {Perm.CASES_CLINICAL, Perm.TRIAGE_REVIEW}),
+    Role.SRO: frozenset(
+        _TEAM
+        | {Perm.CASES_LAW_ENFORCEMENT, Perm.SCREENING_VIEW, Perm.EMERGENCY_COMMAND}
+        | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
+    ),
     # Team members see only the cases they are assigned to (the cases app narrows further).
     Role.SAFETY_TEAM: frozenset(_EVERY_STAFF | {Perm.ROSTER_VIEW, Perm.CASES_TEAM}),
     Role.STAFF: frozenset(_EVERY_STAFF | {Perm.ROSTER_VIEW}),
@@ -236,6 +255,39 @@ def _tips(user: Any, qs: models.QuerySet) -> models.QuerySet:
     )
 
 
+@scope("emergencies.incident")
+def _incidents(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    # A district-wide incident (no school) reaches everyone in the district who receives alerts.
+    districts = {
+        district
+        for role, _, district in _memberships(user)
+        if Perm.EMERGENCY_RECEIVE in perms_for_role(role)
+    }
+    return qs.filter(
+        school_q(user, Perm.EMERGENCY_RECEIVE)
+        | models.Q(school__isnull=True, district__in=districts)
+    )
+
+
+@scope("triage.signal")
+def _signals(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    # Reviewers see every signal of their schools. The school's team (CASES_SCHOOL, the SRO too)
+    # sees the high and imminent ones, except sensitive signals, which stay with the reviewers.
+    team = school_q(user, Perm.CASES_SCHOOL) & models.Q(
+        urgency__in=("high", "imminent"), sensitive=False
+    )
+    return qs.filter(school_q(user, Perm.TRIAGE_REVIEW) | team)
+
+
+def may_review_signal(user: Any, signal: Any) -> bool:
+    return has_perm(user, Perm.TRIAGE_REVIEW, signal.school_id)
+
+
+def may_classify(user: Any) -> bool:
+    """Classify a text on request: staff who read tips or cases, and integrations."""
+    return any(has_perm(user, p) for p in (Perm.TIPS_VIEW, Perm.CASES_TEAM, Perm.SIGNALS_SUBMIT))
+
+
 @scope("audit.auditevent")
 def _audit(user: Any, qs: models.QuerySet) -> models.QuerySet:
     return qs if has_perm(user, Perm.AUDIT_VIEW) else qs.none()
@@ -290,6 +342,24 @@ def compartment_owners(obj: Any, compartment: str) -> models.QuerySet:
     return _users_with_roles(owner_roles, obj.school, RoleAssignment, User)
 
 
+def holders(perm: Perm, school: Any = None, district: Any = None) -> models.QuerySet:
+    """Active users who hold ``perm`` at ``school`` — or, with only ``district``, anywhere in that
+    district (who to alert of a district-wide incident)."""
+    from haven.accounts.models import RoleAssignment, User
+
+    role_list = [role for role, perms in ROLE_PERMS.items() if perm in perms]
+    if school is not None:
+        return _users_with_roles(role_list, school, RoleAssignment, User)
+    district_id = getattr(district, "pk", district)
+    assignments = RoleAssignment.objects.filter(role__in=role_list, district=district_id)
+    return User.objects.filter(is_active=True, pk__in=assignments.values("user_id"))
+
+
+def users_with_perm(perm: Perm, school: Any) -> models.QuerySet:
+    """Active users who hold ``perm`` at ``school`` (by a role there or district-wide)."""
+    return holders(perm, school)
+
+
 def auditors(school: Any) -> models.QuerySet:
     from haven.accounts.models import RoleAssignment, User
 
@@ -303,3 +373,239 @@ def _users_with_roles(
         models.Q(school=school) | models.Q(school__isnull=True, district=school.district_id)
     )
     return user_model.objects.filter(is_active=True, pk__in=assignments.values("user_id"))
+
+
+# --- cases ----------------------------------------------------------------------------------------
+#
+# A case's team record is seen by the school's threat-assessment roles (CASES_SCHOOL: school and
+# district administrators, counsellors, SROs) and by safety-team members only on the cases whose
+# team they are on. The clinical and law-enforcement compartments belong to their professions
+# (COMPARTMENT_PERM). Anyone else who may see the case reads them only through an active
+# break-glass grant, and never writes in them: emergency access is for reading what is there.
+
+
+def case_q(user: Any, prefix: str = "") -> models.Q:
+    """A filter matching the cases whose team record ``user`` may see. ``prefix`` is the path from
+    the filtered model to the case (``""`` for cases, ``"case__"`` for a note)."""
+    from haven.cases.models import TeamMember
+
+    on_team = TeamMember.objects.filter(user=user).values("case_id")
+    return school_q(user, Perm.CASES_SCHOOL, f"{prefix}school") | (
+        school_q(user, Perm.CASES_TEAM, f"{prefix}school")
+        & models.Q(**{f"{prefix}pk__in": on_team})
+    )
+
+
+def _granted_case_ids(user: Any, compartment: str) -> list[int]:
+    ids = BreakGlassGrant.objects.active().filter(
+        user=user, object_type="cases.case", compartment=compartment
+    )
+    return [int(i) for i in ids.values_list("object_id", flat=True) if i.isdigit()]
+
+
+def case_part_q(user: Any, compartment: str, prefix: str = "case__") -> models.Q:
+    """A filter matching rows of ``compartment`` (of cases reached through ``prefix``) that
+    ``user`` may read now: the team record of visible cases, a profession's own compartment at its
+    schools, or a compartment opened by an active break-glass grant."""
+    visible = case_q(user, prefix)
+    if compartment == Compartment.TEAM:
+        return visible
+    owned = school_q(user, COMPARTMENT_PERM[Compartment(compartment)], f"{prefix}school")
+    granted = models.Q(**{f"{prefix}pk__in": _granted_case_ids(user, compartment)}) & school_q(
+        user, Perm.CASES_TEAM, f"{prefix}school"
+    )
+    return visible & (owned | granted)
+
+
+def can_see_case(user: Any, case: Any) -> bool:
+    """May ``user`` see this case's team record (and so know that the case exists)?"""
+    if not _memberships(user):
+        return False
+    if has_perm(user, Perm.CASES_SCHOOL, case.school_id):
+        return True
+    return (
+        has_perm(user, Perm.CASES_TEAM, case.school_id)
+        and case.team_members.filter(user=user).exists()
+    )
+
+
+def case_compartments(user: Any, case: Any) -> set[Compartment]:
+    """The compartments of ``case`` that ``user`` may read now (empty: the case is not visible)."""
+    if not can_see_case(user, case):
+        return set()
+    return {Compartment.TEAM} | {
+        part
+        for part in (Compartment.CLINICAL, Compartment.LAW_ENFORCEMENT)
+        if can_open_compartment(user, case, part)
+    }
+
+
+def can_read_compartment(user: Any, case: Any, compartment: str) -> bool:
+    return compartment in case_compartments(user, case)
+
+
+def can_write_compartment(user: Any, case: Any, compartment: str) -> bool:
+    """Anyone who sees the case writes its team record; only a compartment's owners write in it
+    (a break-glass grant opens it for reading)."""
+    if not can_see_case(user, case):
+        return False
+    if compartment == Compartment.TEAM:
+        return True
+    return owns_compartment(user, case, compartment)
+
+
+def may_publish_summary(user: Any, case: Any, compartment: str) -> bool:
+    """The owner of a compartment may publish a summary of it into the team record."""
+    return (
+        compartment != Compartment.TEAM
+        and can_see_case(user, case)
+        and owns_compartment(user, case, compartment)
+    )
+
+
+def may_break_glass_into_case(user: Any, case: Any, compartment: str) -> bool:
+    return can_see_case(user, case) and may_break_glass(user, case, compartment)
+
+
+def may_open_case(user: Any, school: Any) -> bool:
+    return has_perm(user, Perm.CASES_SCHOOL, school)
+
+
+def may_manage_case(user: Any, case: Any) -> bool:
+    """Change a case's team, close or reopen it: the school's threat-assessment roles, not every
+    member of the team."""
+    return has_perm(user, Perm.CASES_SCHOOL, case.school_id)
+
+
+def may_join_case_team(user: Any, school: Any) -> bool:
+    return bool(getattr(user, "is_active", False)) and has_perm(user, Perm.CASES_TEAM, school)
+
+
+def may_refer(user: Any, school: Any) -> bool:
+    return has_perm(user, Perm.CASES_REFER, school)
+
+
+def may_handle_referral(user: Any, referral: Any) -> bool:
+    return has_perm(user, Perm.CASES_SCHOOL, referral.school_id)
+
+
+@scope("cases.case")
+def _cases(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(case_q(user))
+
+
+@scope("cases.referral")
+def _referrals(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    # The person who referred follows their own referral (its status), nothing more.
+    return qs.filter(school_q(user, Perm.CASES_SCHOOL) | models.Q(referred_by=user))
+
+
+def _compartmented(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    parts = models.Q(pk__in=[])
+    for part in Compartment:
+        parts |= models.Q(compartment=part) & case_part_q(user, part)
+    return qs.filter(parts)
+
+
+for _label in ("cases.note", "cases.document", "cases.caseevent"):
+    scope(_label)(_compartmented)
+
+
+def _case_team_record(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(case_q(user, "case__"))
+
+
+# Screening rows are scoped to the team record for their risk level; the answers are clinical
+# and are read only through haven.cases.services.screening_answers.
+for _label in (
+    "cases.message",
+    "cases.task",
+    "cases.planitem",
+    "cases.review",
+    "cases.pathwayobservation",
+    "cases.screening",
+    "cases.assessment",
+):
+    scope(_label)(_case_team_record)
+
+
+# --- visitors -------------------------------------------------------------------------------------
+#
+# Visits are seen by the front desk and everyone who sees screening results at the school (the
+# administrators and the SRO, who are alerted of matches). Watchlist entries are seen where
+# screening results are; a district-wide entry (no school) by those roles anywhere in the district.
+
+
+def _districts_with(user: Any, perm: Perm) -> set[int]:
+    """Districts where the user holds ``perm`` at any school or district-wide."""
+    return {district for role, _, district in _memberships(user) if perm in perms_for_role(role)}
+
+
+@scope("visitors.visit")
+def _visits(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(school_q(user, Perm.VISITORS_MANAGE) | school_q(user, Perm.SCREENING_VIEW))
+
+
+@scope("visitors.person")
+def _visitor_people(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(district__in=_districts_with(user, Perm.VISITORS_MANAGE))
+
+
+@scope("visitors.preregistration")
+def _pre_registrations(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(school_q(user, Perm.VISITORS_MANAGE))
+
+
+@scope("visitors.watchlistentry")
+def _watchlist(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    districts = _districts_with(user, Perm.SCREENING_VIEW)
+    return qs.filter(
+        school_q(user, Perm.SCREENING_VIEW) | models.Q(school__isnull=True, district__in=districts)
+    )
+
+
+def may_check_in(user: Any, school: Any) -> bool:
+    return has_perm(user, Perm.VISITORS_MANAGE, school)
+
+
+def may_see_screening(user: Any, visit: Any) -> bool:
+    return has_perm(user, Perm.SCREENING_VIEW, visit.school_id)
+
+
+def may_decide_screening(user: Any, visit: Any) -> bool:
+    """The clerk answers a possible match (yes / no / not sure); once escalated ("not sure"), an
+    administrator or the SRO of the school decides."""
+    if visit.status == "escalated":
+        return has_perm(user, Perm.SCREENING_DECIDE, visit.school_id)
+    return has_perm(user, Perm.VISITORS_MANAGE, visit.school_id) or has_perm(
+        user, Perm.SCREENING_DECIDE, visit.school_id
+    )
+
+
+def may_manage_watchlist(user: Any, school: Any = None, district: Any = None) -> bool:
+    """Add or change an entry for ``school`` — or, with only ``district``, a district-wide entry
+    (district-wide roles only)."""
+    if school is not None:
+        return has_perm(user, Perm.WATCHLIST_MANAGE, school)
+    district_id = getattr(district, "pk", district)
+    return any(
+        Perm.WATCHLIST_MANAGE in perms_for_role(role) and school_id is None and d == district_id
+        for role, school_id, d in _memberships(user)
+    )
+
+
+def school_holders(perm: Perm, school: Any) -> models.QuerySet:
+    """Active users who hold ``perm`` through a role at ``school`` itself — or, when nobody does,
+    through a district-wide role. Who to alert at one school without alerting the whole district:
+    a screening match goes to that school's administrators and SRO."""
+    from haven.accounts.models import RoleAssignment, User
+
+    role_list = [role for role, perms in ROLE_PERMS.items() if perm in perms]
+    here = RoleAssignment.objects.filter(role__in=role_list, school=school)
+    users = User.objects.filter(is_active=True, pk__in=here.values("user_id"))
+    if users.exists():
+        return users
+    district_wide = RoleAssignment.objects.filter(
+        role__in=role_list, school__isnull=True, district=school.district_id
+    )
+    return User.objects.filter(is_active=True, pk__in=district_wide.values("user_id"))

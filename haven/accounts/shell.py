@@ -22,6 +22,7 @@ class NavItem:
     icon: str  # the id of a symbol in templates/icons/sprite.html, without "i-"
     active: bool
     short: str = ""  # a shorter label for the phone's bottom bar, where space is tight
+    count: int = 0  # something waiting there (new tips), shown as a badge
 
 
 def current_school(request: HttpRequest, schools: list[Any] | None = None) -> Any:
@@ -40,6 +41,12 @@ _NAV: list[tuple[Any, str, str, Perm | None]] = [
     (_("Home"), "home", "home", None),
     (_("Students"), "core:students", "people", Perm.ROSTER_VIEW),
     (_("Classes"), "core:sections", "grid", Perm.ROSTER_VIEW),
+    (_("Tips"), "tips:inbox", "inbox", Perm.TIPS_VIEW),
+    (_("Cases"), "cases:list", "compass", Perm.CASES_TEAM),
+    (_("Refer a student"), "cases:refer", "user", Perm.CASES_REFER),
+    (_("Signals"), "triage:review", "filter", Perm.TRIAGE_REVIEW),
+    (_("Visitors"), "visitors:on_site", "user", Perm.VISITORS_MANAGE),
+    (_("Emergencies"), "emergencies:list", "life", Perm.EMERGENCY_RECEIVE),
     (_("Audit log"), "audit:log", "shield", Perm.AUDIT_VIEW),
     (_("Notifications"), "notify:inbox", "bell", None),
 ]
@@ -49,6 +56,8 @@ _NAV: list[tuple[Any, str, str, Perm | None]] = [
 _SHORT: dict[str, Any] = {
     "audit:log": _("Audit"),
     "notify:inbox": _("Inbox"),
+    "cases:refer": _("Refer"),
+    "emergencies:list": _("Alerts"),
 }
 
 
@@ -60,5 +69,13 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         url = reverse(name)
         active = request.path == url if url == "/" else request.path.startswith(url)
         short = _SHORT.get(name)
-        items.append(NavItem(str(label), url, icon, active, str(short) if short else ""))
+        count = _new_tips(request) if name == "tips:inbox" else 0
+        items.append(NavItem(str(label), url, icon, active, str(short) if short else "", count))
     return items
+
+
+def _new_tips(request: HttpRequest) -> int:
+    """Tips nobody has acknowledged yet, among those the user may see (one indexed count)."""
+    from haven.tips.models import Status, Tip
+
+    return policy.visible_to(request.user, Tip).filter(status=Status.NEW).count()

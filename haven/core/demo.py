@@ -201,6 +201,15 @@ def load() -> dict[str, int]:
         schools[slug] = school
         _load_school(rng, school, grades, size)
     _load_users(district, schools)
+    from haven.tips import demo as tips_demo  # last: the demo tips are answered by the users
+
+    tips = tips_demo.load(district)
+    from haven.cases import demo as cases_demo  # after the users: they are the cases' teams
+
+    cases_demo.load()
+    from haven.visitors import demo as visitors_demo  # after the users: the front desk checks in
+
+    visitors_demo.load(district)
     return {
         "schools": School.objects.filter(district=district).count(),
         "students": Student.objects.filter(school__district=district).count(),
@@ -209,6 +218,7 @@ def load() -> dict[str, int]:
         .count(),
         "sections": Section.objects.filter(school__district=district).count(),
         "users": User.objects.filter(is_demo=True).count(),
+        "tips": tips,
     }
 
 

@@ -15,3 +15,6 @@ class Command(BaseCommand):
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo district ready: {summary}."))
         self.stdout.write(f"Sign in as {', '.join(demo.SIGN_INS)} with password '{demo.PASSWORD}'.")
+        from haven.tips.demo import DEMO_RECEIPT
+
+        self.stdout.write(f"Follow up a demo tip at /report/follow-up/ with {DEMO_RECEIPT}.")

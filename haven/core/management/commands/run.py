@@ -50,7 +50,10 @@ class Command(BaseCommand):
         from haven.core.demo import PASSWORD, SIGN_INS
 
         if demo_loaded or School.objects.filter(slug="northside-high").exists():
-            self.stdout.write(f"Demo sign-ins (password '{PASSWORD}'): {', '.join(SIGN_INS)}\n")
+            from haven.tips.demo import DEMO_RECEIPT
+
+            self.stdout.write(f"Demo sign-ins (password '{PASSWORD}'): {', '.join(SIGN_INS)}")
+            self.stdout.write(f"Demo tip receipt for /report/follow-up/: {DEMO_RECEIPT}\n")
         try:
             uvicorn.run(
                 "haven.asgi:application",
