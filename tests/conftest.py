@@ -205,3 +205,9 @@ def client_for():
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     return f"haven database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, and the Channels tests (async_to_sync) cannot run beside it."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
