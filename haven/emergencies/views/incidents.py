@@ -27,7 +27,7 @@ from haven.emergencies.forms import AllClearForm, PushSubscriptionForm, RaiseFor
 from haven.emergencies.models import Delivery, Incident, IncidentEvent, PushSubscription
 from haven.emergencies.protocols import ACTIONS
 
-SERVICE_WORKER = Path(__file__).resolve().parent.parent / "static" / "haven" / "sw.js"
+SERVICE_WORKER = Path(__file__).resolve().parents[2] / "static" / "haven" / "sw.js"
 
 
 def _visible(request: HttpRequest, pk: int) -> Incident:
