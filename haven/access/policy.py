@@ -546,6 +546,24 @@ def _visits(user: Any, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(school_q(user, Perm.VISITORS_MANAGE) | school_q(user, Perm.SCREENING_VIEW))
 
 
+@scope("screening.registrant")
+def _registrants(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    # The registry is public record, but only those who screen people need to browse it.
+    return qs if has_perm(user, Perm.SCREENING_VIEW) else qs.none()
+
+
+@scope("screening.screening")
+def _screenings(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    # A screening has no school of its own: it is the screener's, and belongs to the visits that
+    # used it (a visit is seen by its school's front desk, administrators and SRO).
+    if not has_perm(user, Perm.SCREENING_VIEW):
+        return qs.none()
+    from haven.visitors.models import Visit
+
+    used_by = visible_to(user, Visit).filter(screening__isnull=False).values("screening")
+    return qs.filter(models.Q(actor=user) | models.Q(pk__in=used_by))
+
+
 @scope("visitors.person")
 def _visitor_people(user: Any, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(district__in=_districts_with(user, Perm.VISITORS_MANAGE))
