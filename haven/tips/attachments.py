@@ -1,5 +1,7 @@
 """Files a reporter attaches: checked by content (not by name or declared type), limited in size
-and number, and for images a cleaned copy without metadata (EXIF, GPS) for staff to open.
+and number, and a cleaned copy without metadata for staff to open: pictures without EXIF (GPS),
+PDFs without their author and XMP, MP4/QuickTime videos without position and device (see
+``haven.tips.metadata``).
 
 The original is kept too (encrypted, like the copy) because an investigation may need it.
 Neither is ever served inline from Haven's origin (see the download view).
@@ -16,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from haven.tips import metadata
 
 MAX_FILES = 5
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -114,9 +118,29 @@ def _check_one(data: bytes, field: str, position: int) -> CheckedFile:
     if mime == PDF_TYPE:
         if len(data) > MAX_PDF_BYTES:
             raise ValidationError({field: _too_big(position, MAX_PDF_BYTES)})
-        return CheckedFile(token, "pdf", mime, data, data)
+        try:
+            cleaned = metadata.clean_pdf(data)
+        except metadata.Unreadable as exc:
+            raise ValidationError(
+                {
+                    field: _(
+                        "File %(n)d could not be read as a PDF, or is protected by a password. "
+                        "Attach it without a password, or attach pictures of it instead."
+                    )
+                    % {"n": position}
+                }
+            ) from exc
+        return CheckedFile(token, "pdf", mime, data, cleaned)
     if mime in VIDEO_TYPES:
-        return CheckedFile(token, "video", mime, data, data)
+        cleaned = data
+        if mime != "video/webm":
+            try:
+                cleaned = metadata.clean_mp4(data)
+            except metadata.Unreadable as exc:
+                raise ValidationError(
+                    {field: _("File %(n)d could not be read as a video.") % {"n": position}}
+                ) from exc
+        return CheckedFile(token, "video", mime, data, cleaned)
     raise ValidationError(
         {
             field: _(

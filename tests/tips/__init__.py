@@ -52,10 +52,21 @@ def png_bytes() -> bytes:
     return out.getvalue()
 
 
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def pdf_bytes(author: str = "", text: str = "Screenshot of the group chat") -> bytes:
+    """A one-page PDF, as a phone or a word processor would make it (with its author, if given)."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, invariant=True)
+    if author:
+        page.setAuthor(author)
+        page.setTitle(f"{author}'s notes")
+    page.drawString(72, 720, text)
+    page.save()
+    return out.getvalue()
+
+
+PDF = pdf_bytes()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 
