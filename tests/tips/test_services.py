@@ -181,7 +181,7 @@ def test_a_failing_classifier_never_costs_the_reporter_their_tip(people, monkeyp
 
 
 def test_the_classifiers_imminent_reading_makes_the_tip_life_safety(people, monkeypatch):
-    monkeypatch.setattr(services, "_classify", lambda tip: {"urgency": "imminent"})
+    monkeypatch.setattr(services.submission, "_classify", lambda tip: {"urgency": "imminent"})
     tip, _ = services.submit(tip_input(category="violence_threat"))
     assert tip.life_safety
     assert tip.life_safety_reason == services.LIFE_SAFETY_REASON_TRIAGE
