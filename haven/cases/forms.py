@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from haven.accounts.models import User
 from haven.cases.models import CaseType, Priority, WarningSign
 from haven.core.models import Student
 
@@ -97,3 +98,38 @@ class CaseForm(forms.Form):
 
 class DismissForm(forms.Form):
     reason = forms.CharField(label=_("Why no case is needed"), max_length=4000)
+
+
+class TeamForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(
+        label=_("The case's team"),
+        help_text=_("Staff of the school who hold a threat-assessment team role."),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["members"])
+        field.queryset = people
+        field.label_from_instance = lambda user: user.label  # type: ignore[method-assign,assignment]
+
+
+class CaseUpdateForm(forms.Form):
+    type = forms.ChoiceField(label=_("Type"), choices=CaseType.choices)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+    summary = forms.CharField(
+        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Add a document"),
+        help_text=_("PDF, picture (JPEG, PNG, WebP), Word document or plain text; 10 MB at most."),
+    )
+
+
+class ReopenStepForm(forms.Form):
+    reason = forms.CharField(label=_("Why reopen this step"), max_length=2000)

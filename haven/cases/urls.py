@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from haven.cases.views import assessment, equity, observations, pages, plan
+from haven.cases.views import assessment, equity, manage, observations, pages, plan
 
 app_name = "cases"
 urlpatterns = [
@@ -15,6 +15,11 @@ urlpatterns = [
     path("equity/", equity.equity, name="equity"),
     path("<int:pk>/", pages.case, name="case"),
     path("<int:pk>/export.pdf", pages.export_pdf, name="export"),
+    path("<int:pk>/edit/", manage.update, name="update"),
+    path("<int:pk>/team/", manage.team, name="team"),
+    path("<int:pk>/timeline/", manage.timeline, name="timeline"),
+    path("<int:pk>/documents/<int:document>/", manage.document, name="document"),
+    path("<int:pk>/documents/<str:part>/", manage.add_document, name="add_document"),
     path("<int:pk>/notes/<str:part>/", pages.add_note, name="add_note"),
     path("<int:pk>/notes/<int:note>/publish/", pages.publish, name="publish"),
     path("<int:pk>/break-glass/<str:part>/", pages.break_glass, name="break_glass"),
@@ -27,6 +32,11 @@ urlpatterns = [
         "<int:pk>/assessments/<int:assessment>/steps/<slug:step>/",
         assessment.save_step,
         name="save_step",
+    ),
+    path(
+        "<int:pk>/assessments/<int:assessment>/steps/<slug:step>/reopen/",
+        assessment.reopen_step,
+        name="reopen_step",
     ),
     path(
         "<int:pk>/assessments/<int:assessment>/actions/<int:item>/",

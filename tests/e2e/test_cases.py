@@ -113,6 +113,9 @@ def test_case_list_and_case_page_pass_axe(new_context, live_server, people, rost
         f"/cases/{case.pk}/pathway/",
         f"/cases/{case.pk}/screening/",
         f"/cases/{case.pk}/assessments/{assessment.pk}/",
+        f"/cases/{case.pk}/team/",
+        f"/cases/{case.pk}/edit/",
+        f"/cases/{case.pk}/timeline/",
         "/cases/refer/",
     )
     for path in paths:
@@ -128,3 +131,35 @@ def test_case_list_and_case_page_pass_axe(new_context, live_server, people, rost
     equity.goto("/cases/equity/")
     problems += axe_problems(equity)
     assert not problems, "\n".join(problems)
+
+
+def test_principal_adds_a_team_member_and_uploads_a_document(
+    new_context, live_server, people, roster, tmp_path
+):
+    case = services.open_case(
+        people["principal"],
+        school=roster["maya"].school,
+        type="threat",
+        student=roster["maya"],
+        team=[people["principal"], people["counselor"]],
+    )
+    context = new_context()
+    session_for(context, live_server, people["principal"])
+    page = context.new_page()
+    page.goto(f"/cases/{case.pk}/")
+    page.get_by_role("link", name="Change the team").click()
+    page.get_by_label(people["team_member"].label, exact=True).check()
+    page.get_by_role("button", name="Save the team").click()
+    expect(page.get_by_test_id("case-team")).to_contain_text(people["team_member"].label)
+    minutes = tmp_path / "minutes.txt"
+    minutes.write_text("Team meeting minutes.")
+    page.locator("[data-compartment=team]").get_by_label("Add a document").set_input_files(minutes)
+    page.locator("[data-compartment=team]").get_by_role(
+        "button", name="Upload the document"
+    ).click()
+    expect(page.locator("[data-compartment=team] .case-documents")).to_contain_text("minutes.txt")
+    assert set(case.team.values_list("username", flat=True)) == {
+        "principal",
+        "counselor",
+        "team_member",
+    }

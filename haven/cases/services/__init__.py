@@ -21,10 +21,14 @@ from haven.cases.services.assessment import (
     settle_action,
     start_assessment,
 )
+from haven.cases.services.casefile import AssessmentSummary, CaseFile, case_file
 from haven.cases.services.cases import (
     CLOSURE_CRITERIA,
+    CaseFilters,
+    case_page,
     close_case,
     dismiss_referral,
+    find_cases,
     get_case,
     get_referral,
     list_cases,
@@ -34,6 +38,7 @@ from haven.cases.services.cases import (
     reopen_case,
     set_team,
     timeline,
+    timeline_page,
     update_case,
 )
 from haven.cases.services.observations import (
@@ -75,7 +80,10 @@ __all__ = [
     "CLOSURE_CRITERIA",
     "DOCUMENT_TYPES",
     "MAX_DOCUMENT_BYTES",
+    "AssessmentSummary",
     "AssessmentView",
+    "CaseFile",
+    "CaseFilters",
     "CompartmentAccess",
     "Plan",
     "StepView",
@@ -86,12 +94,15 @@ __all__ = [
     "assessment_view",
     "assessments",
     "break_glass",
+    "case_file",
+    "case_page",
     "close_case",
     "close_step",
     "compartment_access",
     "complete_task",
     "dismiss_referral",
     "documents",
+    "find_cases",
     "get_assessment",
     "get_case",
     "get_referral",
@@ -123,6 +134,7 @@ __all__ = [
     "start_assessment",
     "tasks",
     "timeline",
+    "timeline_page",
     "update_case",
     "visible_cases",
 ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +26,7 @@ from haven.cases.models import (
     CaseType,
     Priority,
     Referral,
+    Review,
     Source,
     Status,
     StepRecord,
@@ -281,8 +285,10 @@ def set_team(user: Any, case: Case, members: Iterable[Any]) -> list[Any]:
     require_manager(user, case)
     chosen = _check_team(case.school, members)
     with transaction.atomic():
-        current = {m.user_id for m in case.team_members.all()}
+        current_members = [m.user for m in case.team_members.select_related("user")]
+        current = {m.pk for m in current_members}
         wanted = {m.pk for m in chosen}
+        removed = [m for m in current_members if m.pk not in wanted]
         TeamMember.objects.filter(case=case).exclude(user__in=wanted).delete()
         added = [m for m in chosen if m.pk not in current]
         TeamMember.objects.bulk_create(
@@ -301,6 +307,12 @@ def set_team(user: Any, case: Case, members: Iterable[Any]) -> list[Any]:
             case,
             kind="case_team",
             title=_("You are on the team of case #%(n)d") % {"n": case.pk},
+        )
+        notify_users(
+            [m for m in removed if m.pk != user.pk],
+            case,
+            kind="case_team",
+            title=_("You are no longer on the team of case #%(n)d") % {"n": case.pk},
         )
     return chosen
 
@@ -407,26 +419,96 @@ def reopen_case(user: Any, case: Case, reason: str) -> Case:
 # --- reading --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CaseFilters:
+    """What a case list is narrowed to. Every field is optional; ``overdue_first`` puts open cases
+    with a follow-up review past its date before the others."""
+
+    school: School | None = None
+    status: str | None = None
+    type: str | None = None
+    priority: int | None = None
+    mine: bool = False
+    overdue_first: bool = False
+
+
+def find_cases(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """The cases ``user`` may see, narrowed by ``filters`` in the database and ordered by what
+    needs attention first. Each row carries ``overdue`` (an open case with a follow-up review past
+    its date). Not audited: list services audit the page of rows they show."""
+    filters = filters or CaseFilters()
+    if filters.status and filters.status not in Status.values:
+        raise ValidationError({"status": _("One of: open, closed.")})
+    if filters.type and filters.type not in CaseType.values:
+        raise ValidationError({"type": _("One of: threat, self_harm, both.")})
+    if filters.priority is not None and filters.priority not in Priority.values:
+        raise ValidationError({"priority": _("One of: routine, high, urgent.")})
+    qs: QuerySet[Case] = visible_cases(user).select_related("school", "student")
+    if filters.school is not None:
+        qs = qs.filter(school=filters.school)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.type:
+        qs = qs.filter(type=filters.type)
+    if filters.priority is not None:
+        qs = qs.filter(priority=filters.priority)
+    if filters.mine:
+        qs = qs.filter(pk__in=TeamMember.objects.filter(user=user).values("case_id"))
+    late = Review.objects.filter(
+        case=OuterRef("pk"), done_at__isnull=True, due_on__lt=timezone.localdate()
+    )
+    qs = qs.annotate(
+        overdue=DbCase(
+            When(Q(status=Status.OPEN) & Exists(late), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    if filters.overdue_first:
+        return qs.order_by("-overdue", *CASE_ORDER)
+    return qs.order_by(*CASE_ORDER)
+
+
+def case_page(
+    user: Any, filters: CaseFilters | None = None, *, page: Any = 1, per_page: int = 50
+) -> Page[Any]:
+    """One page of :func:`find_cases` (a page number past the end gives the last page), audited
+    as one list read of the rows shown."""
+    # Sorting only the keys and then reading the page's rows is several times cheaper than
+    # sorting whole rows (with their joins) when thousands of cases match.
+    found = find_cases(user, filters)
+    paginator = Paginator(found.values_list("pk", flat=True), max(1, min(per_page, 500)))
+    shown: Page[Any] = paginator.get_page(page)
+    ids = list(shown.object_list)
+    rows = {c.pk: c for c in found.filter(pk__in=ids).order_by()}
+    shown.object_list = [rows[pk] for pk in ids if pk in rows]
+    audit.record(
+        user, "list", None, detail={"model": "cases.case", "ids": [c.pk for c in shown.object_list]}
+    )
+    return shown
+
+
 def list_cases(
     user: Any,
     *,
     school: School | None = None,
     status: str | None = None,
+    type: str | None = None,
+    priority: int | None = None,
     mine: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> list[Case]:
     """The cases ``user`` may see, what needs attention first (open, most urgent, most recently
     changed), audited as one list read."""
-    qs: QuerySet[Case] = visible_cases(user).select_related("school", "student")
-    if school is not None:
-        qs = qs.filter(school=school)
-    if status:
-        qs = qs.filter(status=status)
-    if mine:
-        qs = qs.filter(team_members__user=user)
+    qs = find_cases(
+        user,
+        CaseFilters(school=school, status=status, type=type, priority=priority, mine=mine),
+    )
     start = max(offset, 0)
-    rows = list(qs.order_by(*CASE_ORDER)[start : start + max(1, min(limit, 500))])
+    ids = list(qs.values_list("pk", flat=True)[start : start + max(1, min(limit, 500))])
+    found = {c.pk: c for c in qs.filter(pk__in=ids).order_by()}
+    rows = [found[pk] for pk in ids if pk in found]
     audit.record(user, "list", None, detail={"model": "cases.case", "ids": [c.pk for c in rows]})
     return rows
 
@@ -438,14 +520,29 @@ def get_case(user: Any, case_id: int) -> Case:
     return case
 
 
-def timeline(user: Any, case: Case) -> list[CaseEvent]:
-    """Every event of the case, each compartment's only for those who may read it now."""
-    case = require_case(user, case)
+def _events(user: Any, case: Case) -> QuerySet[CaseEvent]:
     parts = policy.case_compartments(user, case)
-    events = list(
-        CaseEvent.objects.filter(case=case, compartment__in=parts)
-        .select_related("actor")
-        .order_by("at", "pk")
-    )
+    return CaseEvent.objects.filter(case=case, compartment__in=parts).select_related("actor")
+
+
+def timeline(user: Any, case: Case, *, latest: int | None = None) -> list[CaseEvent]:
+    """Every event of the case (or only the ``latest`` ones), oldest first, each compartment's
+    only for those who may read it now."""
+    case = require_case(user, case)
+    qs = _events(user, case)
+    if latest is None:
+        events = list(qs.order_by("at", "pk"))
+    else:
+        events = list(qs.order_by("-at", "-pk")[: max(1, latest)])[::-1]
     audit_read(user, case, what="timeline")
     return events
+
+
+def timeline_page(user: Any, case: Case, *, page: Any = 1, per_page: int = 50) -> Page[CaseEvent]:
+    """One page of the case's timeline, newest first (a page past the end gives the last one),
+    audited as a read of the timeline."""
+    case = require_case(user, case)
+    paginator = Paginator(_events(user, case).order_by("-at", "-pk"), max(1, min(per_page, 500)))
+    shown = paginator.get_page(page)
+    audit_read(user, case, what="timeline")
+    return shown

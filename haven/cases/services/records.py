@@ -60,7 +60,11 @@ class CompartmentAccess:
 
 def compartment_access(user: Any, case: Case) -> list[CompartmentAccess]:
     """For each compartment: may ``user`` read it, write it, and until when a grant holds."""
-    case = require_case(user, case)
+    return access_rows(user, require_case(user, case))
+
+
+def access_rows(user: Any, case: Case) -> list[CompartmentAccess]:
+    """:func:`compartment_access` for a case already found visible to ``user``."""
     readable = policy.case_compartments(user, case)
     rows = []
     for part in Compartment:

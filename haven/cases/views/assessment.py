@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from haven.cases import services
+from haven.cases.forms import ReopenStepForm
 from haven.cases.models import ActionItem, Assessment, Case
 from haven.cases.views.pages import case_for_page
 
@@ -140,4 +141,22 @@ def settle(request: HttpRequest, pk: int, assessment: int, item: int) -> HttpRes
         )
     except ValidationError as error:
         return _page(request, found, chosen, errors=error.messages)
+    return redirect("cases:assessment", found.pk, chosen.pk)
+
+
+@login_required
+@require_POST
+def reopen_step(request: HttpRequest, pk: int, assessment: int, step: str) -> HttpResponse:
+    """Reopen a closed step with a reason (new information): audited, on the timeline."""
+    found, chosen = _assessment(request, pk, assessment)
+    if not any(s.step.key == step for s in services.assessment_view(request.user, chosen).steps):
+        raise Http404
+    form = ReopenStepForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"reason": _("Say why the step is reopened.")})
+        services.reopen_step(request.user, chosen, step, form.cleaned_data["reason"])
+    except ValidationError as error:
+        return _page(request, found, chosen, errors=error.messages)
+    messages.success(request, _("Step reopened."))
     return redirect("cases:assessment", found.pk, chosen.pk)

@@ -32,6 +32,7 @@ from haven.cases.forms import (
     BreakGlassForm,
     CaseForm,
     DismissForm,
+    DocumentForm,
     MessageForm,
     NoteForm,
     ReferForm,
@@ -45,7 +46,6 @@ from haven.cases.models import (
     Note,
     Priority,
     Referral,
-    Review,
     Status,
     Task,
     WarningSign,
@@ -60,7 +60,9 @@ PRIORITY_TONE: dict[int, str] = {
     Priority.HIGH: "high",
     Priority.URGENT: "life",
 }
-LIST_LIMIT = 500
+LIST_PAGE = 50
+#: Events of the timeline shown on the case page (the whole timeline has its own page).
+TIMELINE_LATEST = 20
 
 
 def _require_cases(request: HttpRequest) -> None:
@@ -77,42 +79,42 @@ def _require_cases(request: HttpRequest) -> None:
 @never_cache
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    """The cases the user may see: theirs or their schools', overdue follow-ups first."""
+    """The cases the user may see: theirs or their schools', overdue follow-ups first, filtered
+    and paginated in the database."""
     _require_cases(request)
     where = request.GET.get("where", "")
     school = current_school(request) if where != "all" else None
+    # A value that is not one of the choices is ignored (a stale bookmark), never a 500.
     status = request.GET.get("status", Status.OPEN)
     if status not in Status.values:
         status = ""
-    mine = request.GET.get("mine") == "1"
-    rows = services.list_cases(
-        request.user, school=school, status=status or None, mine=mine, limit=LIST_LIMIT
-    )
     kind = request.GET.get("type", "")
-    if kind in CaseType.values:
-        rows = [c for c in rows if c.type == kind]
-    else:
+    if kind not in CaseType.values:
         kind = ""
     priority = request.GET.get("priority", "")
-    if priority in {str(v) for v in Priority.values}:
-        rows = [c for c in rows if c.priority == int(priority)]
-    else:
+    if priority not in {str(v) for v in Priority.values}:
         priority = ""
-    today = timezone.localdate()
-    overdue = set(
-        Review.objects.filter(
-            case__in=[c.pk for c in rows], done_at__isnull=True, due_on__lt=today
-        ).values_list("case_id", flat=True)
+    mine = request.GET.get("mine") == "1"
+    filters = services.CaseFilters(
+        school=school,
+        status=status or None,
+        type=kind or None,
+        priority=int(priority) if priority else None,
+        mine=mine,
+        overdue_first=True,
     )
+    shown = services.case_page(
+        request.user, filters, page=request.GET.get("page", 1), per_page=LIST_PAGE
+    )
+    rows = list(shown.object_list)
     for row in rows:
-        row.overdue = row.pk in overdue and row.is_open  # type: ignore[attr-defined]
         row.priority_tone = PRIORITY_TONE.get(row.priority, "routine")  # type: ignore[attr-defined]
-    rows.sort(key=lambda c: not c.overdue)  # type: ignore[attr-defined]
     return render(
         request,
         "cases/list.html",
         {
             "cases": rows,
+            "page": shown,
             "school": school,
             "where": where if where == "all" else "",
             "status": status,
@@ -148,10 +150,11 @@ def _page(
     """The case page; ``bound`` holds a submitted form with its errors, by its key."""
     user = request.user
     bound = bound or {}
-    case = services.get_case(user, case.pk)
+    found = services.case_file(user, case.pk, latest_events=TIMELINE_LATEST)
+    case = found.case
     compartments = []
     glass = []
-    for row in services.compartment_access(user, case):
+    for row in found.access:
         part = row.compartment
         if row.readable:
             publishable = part != Compartment.TEAM and policy.may_publish_summary(user, case, part)
@@ -162,8 +165,10 @@ def _page(
                     "writable": row.writable,
                     "grant_until": row.grant_until,
                     "publishable": publishable,
-                    "notes": services.notes(user, case, part),
+                    "notes": found.notes[part],
                     "form": bound.get(f"note-{part}") or NoteForm(prefix=f"note-{part}"),
+                    "documents": found.documents[part],
+                    "document_form": bound.get(f"doc-{part}") or DocumentForm(prefix=f"doc-{part}"),
                 }
             )
         elif row.may_break_glass:
@@ -174,13 +179,14 @@ def _page(
         {
             "case": case,
             "priority_tone": PRIORITY_TONE.get(case.priority, "routine"),
-            "team": list(case.team.all()),
+            "team": found.team,
+            "may_manage": policy.may_manage_case(user, case),
             "compartments": compartments,
             "break_glass": glass,
-            "events": services.timeline(user, case),
-            "assessments": services.assessments(user, case),
-            "chat": services.messages(user, case),
-            "tasks": services.tasks(user, case),
+            "events": found.events,
+            "assessments": found.assessments,
+            "chat": found.messages,
+            "tasks": found.tasks,
             "summary_form": SummaryForm(prefix="summary"),
             "message_form": bound.get("message") or MessageForm(prefix="message"),
             "task_form": bound.get("task") or TaskForm(prefix="task"),
