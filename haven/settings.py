@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "haven.screening",
     "haven.triage",
     "haven.visitors",
+    "haven.volunteers",
 ]
 
 MIDDLEWARE = [
@@ -309,6 +310,11 @@ HAVEN_SIGNAL_RETENTION_DAYS = env_int("HAVEN_SIGNAL_RETENTION_DAYS", 30)
 HAVEN_CASE_BREAK_GLASS_HOURS = env_int("HAVEN_CASE_BREAK_GLASS_HOURS", 24)
 HAVEN_CSSRS_MAPPING = env_str("HAVEN_CSSRS_MAPPING", "")
 HAVEN_API_TOKEN_DAYS = env_int("HAVEN_API_TOKEN_DAYS", 365)
+# Volunteers: a cleared background check is valid this many years; coordinators are warned this
+# many days before it expires; a volunteer visit longer than this counts these hours and is flagged.
+HAVEN_VOLUNTEER_CHECK_RENEWAL_YEARS = env_int("HAVEN_VOLUNTEER_CHECK_RENEWAL_YEARS", 2)
+HAVEN_VOLUNTEER_EXPIRING_DAYS = env_int("HAVEN_VOLUNTEER_EXPIRING_DAYS", 60)
+HAVEN_VOLUNTEER_MAX_VISIT_HOURS = env_int("HAVEN_VOLUNTEER_MAX_VISIT_HOURS", 12)
 
 SILENCED_SYSTEM_CHECKS = [
     # Lock-out is per username on purpose: a whole school shares one public address, and keying on

@@ -207,7 +207,8 @@ def render(visit: Visit, size: str, base_url: str) -> bytes:
     page = SIZES[size]
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=page, pageCompression=1)
-    pdf.setTitle(_("Visitor badge"))
+    volunteer = visit.kind == Visit.Kind.VOLUNTEER
+    pdf.setTitle(_("Volunteer badge") if volunteer else _("Visitor badge"))
     pdf.setAuthor("Haven")
     pdf.setCreator("Haven")
     url = scan_url(visit, base_url)

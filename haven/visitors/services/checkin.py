@@ -94,6 +94,12 @@ def check_in(
         errors["person"] = _("This saved visitor belongs to another district.")
     if errors:
         raise ValidationError(errors)
+    volunteer = None
+    if kind == Visit.Kind.VOLUNTEER:
+        # Only an eligible volunteer gets a volunteer badge; ValidationError on "kind" says why not.
+        from haven.volunteers import services as volunteers
+
+        volunteer = volunteers.for_check_in(school, details)
     cleaned_photo = photos.clean(photo) if photo else None
 
     visit = Visit(
@@ -134,6 +140,8 @@ def check_in(
             if cleaned_photo:
                 visit.photo.save("photo.jpg", ContentFile(cleaned_photo), save=False)
             visit.save()
+            if volunteer is not None:
+                volunteers.record_visit(visit, volunteer)
             if expected is not None:
                 expected.visit, expected.person = visit, visit.person
                 expected.save(update_fields=["visit", "person"])
