@@ -103,9 +103,12 @@ from haven.tips.api import public as tips_public_router  # noqa: E402
 from haven.tips.api import staff as tips_staff_router  # noqa: E402
 from haven.triage.api import router as triage_router  # noqa: E402
 from haven.visitors.api import router as visitors_router  # noqa: E402
+from haven.volunteers.api import router as volunteers_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", emergencies_router)
+api.add_router("/", "haven.emergencies.api_roll_call.router")
+api.add_router("/", "haven.emergencies.api_reunification.router")
 api.add_router("/audit", audit_router)
 api.add_router("/cases", cases_router)
 api.add_router("/public", tips_public_router)
@@ -113,3 +116,4 @@ api.add_router("/tips", tips_staff_router)
 api.add_router("/", triage_router)
 api.add_router("/screenings", screening_router)
 api.add_router("/", visitors_router)
+api.add_router("/", volunteers_router)

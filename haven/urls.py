@@ -7,6 +7,7 @@ from haven.core import views as core_views
 from haven.emergencies import stream as alert_stream
 from haven.emergencies import views as emergency_views
 from haven.tips import urls as tips_urls
+from haven.volunteers import urls as volunteer_urls
 
 admin.site.site_header = "Haven administration"
 
@@ -32,6 +33,8 @@ urlpatterns = [
     path("triage/", include("haven.triage.urls")),
     path("visitors/", include("haven.visitors.urls")),
     path("report/", include((tips_urls.public_urlpatterns, "report"))),
+    path("volunteers/", include("haven.volunteers.urls")),
+    path("volunteer/", include((volunteer_urls.public_urlpatterns, "volunteer"))),
     path("i18n/", include("django.conf.urls.i18n")),
     # Server-sent events need an async view: mounted here, before the (sync) ninja API.
     path("api/v1/alerts/stream", alert_stream.alert_stream, name="alert_stream"),

@@ -16,9 +16,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import signed_in
+from tests.emergencies.test_drills import world_drill
+from tests.emergencies.test_reunification import world_reunification_request
 from tests.emergencies.world import incident as _incident
 from tests.triage.world import signal as _signal
 from tests.visitors.test_pages import world_entry, world_expected, world_visit
+from tests.volunteers.world import world_opportunity, world_signup, world_volunteer
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,19 @@ def _case(world: dict[str, Any], part: str = "") -> str:
         )
         world["assessment"] = cases.start_assessment(world["principal"], world["case"])
     return f"/api/v1/cases/{world['case'].pk}{part}"
+
+
+def _case_document(world: dict[str, Any]) -> str:
+    """/cases/<id>/documents/<doc>/ for a text document in the team record of the Northside case."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from haven.cases import services as cases
+
+    case_id = _case(world).rsplit("/", 1)[1]
+    document = cases.add_document(
+        world["principal"], world["case"], "team", SimpleUploadedFile("n.txt", b"Minutes.")
+    )
+    return f"/cases/{case_id}/documents/{document.pk}/"
 
 
 def _tip_url(world: dict[str, Any], action: str = "") -> str:
@@ -181,6 +197,104 @@ PAGES: dict[str, Route] = {
     "emergencies:push_unsubscribe": Route(
         lambda w: "/emergencies/push/unsubscribe", "teacher", "auditor", 422, "post", 422
     ),
+    # Drills: every staff member sees the school's schedule; its administrators and SRO schedule,
+    # start and log (staff who see the drill get a 403). The outsider schedules at their own school
+    # only: the pages for a new drill are a 403 there too (a counsellor is not incident command).
+    "emergencies:drills": Route(lambda w: "/emergencies/drills/", "teacher", "auditor", 200),
+    "emergencies:drill_schedule": Route(
+        lambda w: "/emergencies/drills/schedule/", "principal", "teacher", 403, without=403
+    ),
+    "emergencies:drill_log_off_system": Route(
+        lambda w: "/emergencies/drills/log/", "sro", "teacher", 403, without=403
+    ),
+    "emergencies:drill_compliance": Route(
+        lambda w: "/emergencies/drills/compliance/", "principal", "teacher", 404
+    ),
+    "emergencies:drill_calendar": Route(
+        lambda w: "/emergencies/drills/calendar.ics?school=northside-high",
+        "teacher",
+        "auditor",
+        404,
+    ),
+    "emergencies:drill": Route(world_drill, "teacher", "auditor", 404),
+    "emergencies:drill_start": Route(
+        lambda w: world_drill(w, "start/"), "principal", "teacher", 404, "post", 302, without=403
+    ),
+    # Posted without its times: the drill's page comes back with the errors.
+    "emergencies:drill_log": Route(
+        lambda w: world_drill(w, "log/"), "sro", "teacher", 404, "post", 200, without=403
+    ),
+    "emergencies:drill_cancel": Route(
+        lambda w: world_drill(w, "cancel/"), "principal", "teacher", 404, "post", 302, without=403
+    ),
+    # Reunification: everyone who sees the incident sees the board (names need the roster);
+    # checking adults in and each request are for staff who see guardians (the front desk, the
+    # administrators, counsellors, the SRO). Posted without their fields: back with the error.
+    "emergencies:reunification": Route(
+        lambda w: f"/emergencies/{_incident(w)}/reunification/", "teacher", "auditor", 404
+    ),
+    "emergencies:reunification_board": Route(
+        lambda w: f"/emergencies/{_incident(w)}/reunification/board.json",
+        "teacher",
+        "auditor",
+        404,
+    ),
+    "emergencies:reunification_check_in": Route(
+        lambda w: f"/emergencies/{_incident(w)}/reunification/check-in/",
+        "frontdesk",
+        "teacher",
+        404,
+        without=403,
+    ),
+    "emergencies:reunification_request": Route(
+        world_reunification_request, "frontdesk", "teacher", 404
+    ),
+    **{
+        f"emergencies:reunification_{action}": Route(
+            lambda w, action=action: f"{world_reunification_request(w)}{action}/",
+            "frontdesk",
+            "teacher",
+            404,
+            "post",
+            302,
+        )
+        for action in ("runner", "release", "refuse")
+    },
+    # Roll call: the teacher's only class opens at once; a class that is not theirs is a 403 for
+    # staff who see it (the front desk), incident command reports for any class.
+    "emergencies:roll_call": Route(
+        lambda w: f"/emergencies/{_incident(w)}/roll-call/", "teacher", "auditor", 404, ok=302
+    ),
+    "emergencies:roll_call_section": Route(
+        lambda w: f"/emergencies/{_incident(w)}/roll-call/{_section(w)}/",
+        "teacher",
+        "frontdesk",
+        404,
+        without=403,
+    ),
+    "emergencies:accountability": Route(
+        lambda w: f"/emergencies/{_incident(w)}/accountability/", "teacher", "auditor", 404
+    ),
+    "emergencies:accountability_json": Route(
+        lambda w: f"/emergencies/{_incident(w)}/accountability.json", "teacher", "auditor", 404
+    ),
+    "emergencies:visitors": Route(
+        lambda w: f"/emergencies/{_incident(w)}/visitors/", "frontdesk", "teacher", 404, without=403
+    ),
+    "emergencies:report_pdf": Route(
+        lambda w: f"/emergencies/{_incident(w)}/report.pdf",
+        "principal",
+        "teacher",
+        404,
+        without=403,
+    ),
+    "emergencies:report_csv": Route(
+        lambda w: f"/emergencies/{_incident(w)}/report.csv",
+        "principal",
+        "teacher",
+        404,
+        without=403,
+    ),
     # Triage: the outsider (a counsellor at Riverside) reviews Riverside's signals, not Northside's.
     "triage:review": Route(lambda w: "/triage/review/", "counselor", "teacher", 200),
     "triage:team": Route(lambda w: "/triage/team/", "sro", "teacher", 200),
@@ -251,6 +365,92 @@ PAGES: dict[str, Route] = {
     ),
     "visitors:photo": Route(
         lambda w: f"/visitors/{world_visit(w)}/photo.jpg", "frontdesk", "teacher", 404
+    ),
+    # Volunteers: the coordinator's pages for one eligible Northside volunteer (world_volunteer);
+    # a form posted empty comes back with its errors (400), one-button actions redirect (302).
+    "volunteers:list": Route(lambda w: "/volunteers/", "coordinator", "teacher", 404),
+    "volunteers:detail": Route(
+        lambda w: f"/volunteers/{world_volunteer(w)}/", "coordinator", "teacher", 404
+    ),
+    # Already approved: approving again is refused next to the form.
+    "volunteers:approve": Route(
+        lambda w: f"/volunteers/{world_volunteer(w)}/approve/",
+        "coordinator",
+        "teacher",
+        404,
+        "post",
+        400,
+    ),
+    "volunteers:decline": Route(
+        lambda w: f"/volunteers/{world_volunteer(w)}/decline/",
+        "coordinator",
+        "teacher",
+        404,
+        "post",
+        400,
+    ),
+    "volunteers:rescreen": Route(
+        lambda w: f"/volunteers/{world_volunteer(w)}/screen/",
+        "coordinator",
+        "teacher",
+        404,
+        "post",
+        302,
+    ),
+    "volunteers:check": Route(
+        lambda w: f"/volunteers/{world_volunteer(w)}/check/",
+        "coordinator",
+        "teacher",
+        404,
+        "post",
+        400,
+    ),
+    "volunteers:record_training": Route(
+        lambda w: f"/volunteers/{world_volunteer(w)}/training/",
+        "coordinator",
+        "teacher",
+        404,
+        "post",
+        400,
+    ),
+    # The link is shown once, on the volunteer's page (200).
+    "volunteers:signup_link": Route(
+        lambda w: f"/volunteers/{world_volunteer(w)}/sign-up-link/",
+        "coordinator",
+        "teacher",
+        404,
+        "post",
+        200,
+    ),
+    "volunteers:opportunities": Route(
+        lambda w: "/volunteers/opportunities/", "coordinator", "teacher", 404
+    ),
+    "volunteers:opportunity": Route(
+        lambda w: f"/volunteers/opportunities/{world_opportunity(w)}/",
+        "coordinator",
+        "teacher",
+        404,
+    ),
+    "volunteers:sign_up": Route(
+        lambda w: f"/volunteers/opportunities/{world_opportunity(w)}/sign-up/",
+        "coordinator",
+        "teacher",
+        404,
+        "post",
+        400,
+    ),
+    "volunteers:cancel_sign_up": Route(
+        lambda w: f"/volunteers/sign-ups/{world_signup(w)}/cancel/",
+        "coordinator",
+        "teacher",
+        404,
+        "post",
+        302,
+    ),
+    "volunteers:training": Route(lambda w: "/volunteers/training/", "coordinator", "teacher", 404),
+    "volunteers:hours": Route(lambda w: "/volunteers/hours/", "coordinator", "teacher", 404),
+    "volunteers:hours_export": Route(
+        lambda w: "/volunteers/hours.csv", "coordinator", "teacher", 404
     ),
     # Cases: the team's pages for one Northside case (made by _case); a form posted empty comes
     # back with its errors (200) or, for one-button actions, redirects to the case (302).
@@ -435,6 +635,40 @@ PAGES: dict[str, Route] = {
         "post",
         302,
     ),
+    "cases:update": Route(
+        lambda w: f"/cases/{_case(w).rsplit('/', 1)[1]}/edit/", "counselor", "teacher", 404
+    ),
+    # Saved with nobody ticked, the team page comes back with "at least one member".
+    "cases:team": Route(
+        lambda w: f"/cases/{_case(w).rsplit('/', 1)[1]}/team/",
+        "principal",
+        "teacher",
+        404,
+        "post",
+    ),
+    "cases:timeline": Route(
+        lambda w: f"/cases/{_case(w).rsplit('/', 1)[1]}/timeline/", "counselor", "teacher", 404
+    ),
+    "cases:document": Route(_case_document, "counselor", "teacher", 404),
+    # Posted without a file, the case page comes back with the form's error.
+    "cases:add_document": Route(
+        lambda w: f"/cases/{_case(w).rsplit('/', 1)[1]}/documents/clinical/",
+        "counselor",
+        "teacher",
+        404,
+        "post",
+    ),
+    # The step is not closed: the assessment page shows the refusal.
+    "cases:reopen_step": Route(
+        lambda w: (
+            f"/cases/{_case(w).rsplit('/', 1)[1]}/assessments/{w['assessment'].pk}"
+            "/steps/evaluate/reopen/"
+        ),
+        "counselor",
+        "teacher",
+        404,
+        "post",
+    ),
 }
 
 API: dict[str, Route] = {
@@ -498,6 +732,18 @@ API: dict[str, Route] = {
         200,
         api=True,
     ),
+    # A typed JSON body, read before the endpoint runs: the table's form body is a 400 for everyone
+    # signed in (tests/emergencies/test_updates_api.py tries real bodies as each person).
+    "api:incident_updates": Route(
+        lambda w: f"/api/v1/incidents/{_incident(w)}/updates",
+        "principal",
+        "teacher",
+        400,
+        "post",
+        400,
+        api=True,
+        without=400,
+    ),
     "api:incident_all_clear": Route(
         lambda w: f"/api/v1/incidents/{_incident(w)}/all-clear",
         "principal",
@@ -507,6 +753,32 @@ API: dict[str, Route] = {
         200,
         api=True,
         without=403,
+    ),
+    # The releases of an incident: staff who see guardians; the teacher sees the incident (403).
+    "api:incident_releases": Route(
+        lambda w: f"/api/v1/incidents/{_incident(w)}/releases",
+        "frontdesk",
+        "teacher",
+        404,
+        api=True,
+        without=403,
+    ),
+    # Access is checked before the body is read: the table's form body is a 422 for the teacher.
+    "api:incident_roll_call": Route(
+        lambda w: f"/api/v1/incidents/{_incident(w)}/roll-call",
+        "teacher",
+        "auditor",
+        404,
+        "post",
+        422,
+        api=True,
+    ),
+    "api:incident_accountability": Route(
+        lambda w: f"/api/v1/incidents/{_incident(w)}/accountability",
+        "teacher",
+        "auditor",
+        404,
+        api=True,
     ),
     # A monitoring tool's service account (an administrator's role) submits; nobody else may, and
     # access is checked before the body: the table's form body is a 422 for the submitter.
@@ -647,6 +919,19 @@ API: dict[str, Route] = {
     "api:id_parse": Route(
         lambda w: "/api/v1/id/parse", "frontdesk", "teacher", 404, "post", 422, api=True
     ),
+    "api:volunteers": Route(
+        lambda w: "/api/v1/volunteers", "coordinator", "teacher", 404, api=True
+    ),
+    "api:volunteer": Route(
+        lambda w: f"/api/v1/volunteers/{world_volunteer(w)}",
+        "coordinator",
+        "teacher",
+        404,
+        api=True,
+    ),
+    "api:volunteer_hours": Route(
+        lambda w: "/api/v1/volunteers/hours", "coordinator", "teacher", 404, api=True
+    ),
     # The screening router parses its body before asking for access: a form body is a 400 for
     # everyone signed in (a JSON body from someone without the role is a 404: its own tests).
     "api:screenings": Route(
@@ -682,6 +967,10 @@ PUBLIC = {
     "api:public_tip_submit",
     "api:public_tip_mine",
     "api:public_tip_message",
+    # The public volunteer application (tests/volunteers/test_pages.py).
+    "volunteer:apply",
+    # A volunteer's opportunities, opened with their private code (tests/volunteers/test_links.py).
+    "volunteer:shifts",
 }
 
 

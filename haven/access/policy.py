@@ -269,6 +269,17 @@ def _incidents(user: Any, qs: models.QuerySet) -> models.QuerySet:
     )
 
 
+@scope("emergencies.drill")
+def _drills(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    # Every staff member of the school sees its drill schedule and log.
+    return qs.filter(school_q(user, Perm.EMERGENCY_RECEIVE))
+
+
+def may_manage_drills(user: Any, school: Any) -> bool:
+    """Schedule, start and log drills: the school's incident command (administrators, SROs)."""
+    return has_perm(user, Perm.EMERGENCY_COMMAND, school)
+
+
 @scope("triage.signal")
 def _signals(user: Any, qs: models.QuerySet) -> models.QuerySet:
     # Reviewers see every signal of their schools. The school's team (CASES_SCHOOL, the SRO too)
@@ -373,6 +384,75 @@ def _users_with_roles(
         models.Q(school=school) | models.Q(school__isnull=True, district=school.district_id)
     )
     return user_model.objects.filter(is_active=True, pk__in=assignments.values("user_id"))
+
+
+# --- emergencies: roll call and accountability ----------------------------------------------------
+#
+# A teacher reports the classes they teach (core.Section.teachers); incident command reports for
+# any class of the school. Names of the students not accounted for, and injuries (health
+# information), are for incident command and the school's team roles (CASES_SCHOOL: administrators,
+# counsellors, the SRO); other staff see the counts.
+
+
+def may_report_roll_call(user: Any, section: Any) -> bool:
+    if has_perm(user, Perm.EMERGENCY_COMMAND, section.school_id):
+        return True
+    return (
+        has_perm(user, Perm.ROLL_CALL, section.school_id)
+        and section.teachers.filter(user=user.pk).exists()
+    )
+
+
+def may_see_accountability_names(user: Any, school: Any) -> bool:
+    return has_perm(user, Perm.EMERGENCY_COMMAND, school) or has_perm(
+        user, Perm.CASES_SCHOOL, school
+    )
+
+
+def may_account_visitors(user: Any, school: Any) -> bool:
+    """The office accounts for the visitors on site (and incident command)."""
+    return has_perm(user, Perm.VISITORS_MANAGE, school) or has_perm(
+        user, Perm.EMERGENCY_COMMAND, school
+    )
+
+
+def may_download_after_action(user: Any, incident: Any) -> bool:
+    """Incident command (administrators, the SRO) of the incident's school; for a district-wide
+    incident, incident command held district-wide."""
+    if incident.school_id is not None:
+        return has_perm(user, Perm.EMERGENCY_COMMAND, incident.school_id)
+    _schools, districts = school_ids_for(user, Perm.EMERGENCY_COMMAND)
+    return incident.district_id in districts
+
+
+# --- emergencies: reunification ------------------------------------------------------------------
+#
+# Checking an adult in at the reunification point, sending a runner, releasing a student and
+# refusing a release are for staff who may see guardians and custody restrictions at the student's
+# school (GUARDIANS_VIEW: administrators, counsellors, the SRO, the front desk) or who command the
+# incident there (EMERGENCY_COMMAND). Everyone who sees the incident sees the board's counts; names
+# on it need the roster (ROSTER_VIEW). A request held by the screening is decided by incident
+# command or those who decide screenings.
+
+
+def may_reunify(user: Any, school: Any) -> bool:
+    return has_perm(user, Perm.GUARDIANS_VIEW, school) or has_perm(
+        user, Perm.EMERGENCY_COMMAND, school
+    )
+
+
+def may_decide_held_release(user: Any, school: Any) -> bool:
+    return has_perm(user, Perm.EMERGENCY_COMMAND, school) or has_perm(
+        user, Perm.SCREENING_DECIDE, school
+    )
+
+
+@scope("emergencies.reunificationrequest")
+def _reunification_requests(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(
+        school_q(user, Perm.GUARDIANS_VIEW, "student__school")
+        | school_q(user, Perm.EMERGENCY_COMMAND, "student__school")
+    )
 
 
 # --- cases ----------------------------------------------------------------------------------------
@@ -627,3 +707,43 @@ def school_holders(perm: Perm, school: Any) -> models.QuerySet:
         role__in=role_list, school__isnull=True, district=school.district_id
     )
     return User.objects.filter(is_active=True, pk__in=district_wide.values("user_id"))
+
+
+# --- volunteers -----------------------------------------------------------------------------------
+#
+# A volunteer is seen by those who manage volunteers (coordinators, administrators) at one of the
+# schools the volunteer applied to or serves; opportunities and volunteer hours by those of the
+# opportunity's or visit's school. The front desk checks an eligible volunteer in through the
+# visitors' services without seeing the volunteer's record.
+
+
+@scope("volunteers.volunteer")
+def _volunteers(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    from haven.volunteers.models import Volunteer
+
+    served = Volunteer.schools.through.objects.filter(
+        school_q(user, Perm.VOLUNTEERS_MANAGE, "school")
+    )
+    return qs.filter(pk__in=served.values("volunteer_id"))
+
+
+@scope("volunteers.opportunity")
+def _opportunities(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(school_q(user, Perm.VOLUNTEERS_MANAGE))
+
+
+@scope("volunteers.volunteervisit")
+def _volunteer_visits(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(school_q(user, Perm.VOLUNTEERS_MANAGE, "visit__school"))
+
+
+def may_manage_volunteer(user: Any, volunteer: Any) -> bool:
+    """Decide on, record checks and training for, and sign up a volunteer: those who manage
+    volunteers at one of the volunteer's schools."""
+    return any(has_perm(user, Perm.VOLUNTEERS_MANAGE, s) for s in volunteer.schools.all())
+
+
+def may_manage_training(user: Any, district: Any) -> bool:
+    """The district's training requirements: anyone who manages volunteers in the district."""
+    district_id = getattr(district, "pk", district)
+    return district_id in _districts_with(user, Perm.VOLUNTEERS_MANAGE)

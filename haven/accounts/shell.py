@@ -46,7 +46,9 @@ _NAV: list[tuple[Any, str, str, Perm | None]] = [
     (_("Refer a student"), "cases:refer", "user", Perm.CASES_REFER),
     (_("Signals"), "triage:review", "filter", Perm.TRIAGE_REVIEW),
     (_("Visitors"), "visitors:on_site", "user", Perm.VISITORS_MANAGE),
+    (_("Volunteers"), "volunteers:list", "people", Perm.VOLUNTEERS_MANAGE),
     (_("Emergencies"), "emergencies:list", "life", Perm.EMERGENCY_RECEIVE),
+    (_("Drills"), "emergencies:drills", "clock", Perm.EMERGENCY_COMMAND),
     (_("Audit log"), "audit:log", "shield", Perm.AUDIT_VIEW),
     (_("Notifications"), "notify:inbox", "bell", None),
 ]
@@ -68,10 +70,22 @@ def navigation(request: HttpRequest) -> list[NavItem]:
             continue
         url = reverse(name)
         active = request.path == url if url == "/" else request.path.startswith(url)
+        if active and any(  # the most specific item only: Drills, not also Emergencies
+            len(other) > len(url) and request.path.startswith(other) for other in _nav_urls(request)
+        ):
+            active = False
         short = _SHORT.get(name)
         count = _new_tips(request) if name == "tips:inbox" else 0
         items.append(NavItem(str(label), url, icon, active, str(short) if short else "", count))
     return items
+
+
+def _nav_urls(request: HttpRequest) -> list[str]:
+    return [
+        reverse(name)
+        for _label, name, _icon, perm in _NAV
+        if perm is None or policy.has_perm(request.user, perm)
+    ]
 
 
 def _new_tips(request: HttpRequest) -> int:

@@ -210,6 +210,12 @@ def load() -> dict[str, int]:
     from haven.visitors import demo as visitors_demo  # after the users: the front desk checks in
 
     visitors_demo.load(district)
+    from haven.volunteers import demo as volunteers_demo  # after visitors: volunteers check in
+
+    volunteers_demo.load(district)
+    from haven.emergencies import demo as emergencies_demo  # after the roster and the users
+
+    emergencies_demo.load(district)
     return {
         "schools": School.objects.filter(district=district).count(),
         "students": Student.objects.filter(school__district=district).count(),

@@ -14,6 +14,7 @@ from haven.emergencies.models import (
     Alert,
     Delivery,
     Drill,
+    DrillPolicy,
     DrillRequirement,
     Incident,
     IncidentEvent,
@@ -113,10 +114,39 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 @admin.register(Drill)
 class DrillAdmin(admin.ModelAdmin):
-    list_display = ["school", "protocol", "scheduled_for", "started_at", "ended_at"]
-    list_filter = ["protocol", "school"]
+    """Support view of the drill log; drills are scheduled, started and logged through the pages,
+    which audit each step."""
+
+    list_display = [
+        "school",
+        "protocol",
+        "kind",
+        "scheduled_for",
+        "started_at",
+        "ended_at",
+        "participants",
+        "off_system",
+        "logged_by",
+    ]
+    list_filter = ["protocol", "kind", "off_system", "school"]
+    readonly_fields = ["incident", "created_by", "created_at", "logged_by", "logged_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(DrillRequirement)
 class DrillRequirementAdmin(admin.ModelAdmin):
-    list_display = ["jurisdiction", "district", "protocol", "per_year"]
+    """Requirements are data: a state's rows (cite the statute in ``source``) and a district's own
+    policy rows. ``haven load-drill-requirements`` loads them from a file."""
+
+    list_display = ["jurisdiction", "district", "protocol", "kind", "per_year", "source"]
+    list_filter = ["jurisdiction", "district", "protocol"]
+
+
+@admin.register(DrillPolicy)
+class DrillPolicyAdmin(admin.ModelAdmin):
+    list_display = ["district", "jurisdiction", "year_starts"]

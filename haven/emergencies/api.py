@@ -1,14 +1,16 @@
 """Incidents through the API: raise (at once — the cancel window belongs to the page), read,
-acknowledge, all clear, and the CAP export. The alert stream itself is a plain async view
-(:mod:`haven.emergencies.stream`), mounted at ``/api/v1/alerts/stream``."""
+acknowledge, post updates and change the protocol, all clear, and the CAP export. The alert
+stream itself is a plain async view (:mod:`haven.emergencies.stream`), mounted at
+``/api/v1/alerts/stream``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from haven.access import policy
@@ -33,6 +35,17 @@ class IncidentIn(Schema):
 
 class AllClearIn(Schema):
     message: str = Field("", max_length=services.MAX_NOTE)
+
+
+class UpdateIn(Schema):
+    """An update for all staff, a new protocol, or both. The protocol is checked by the service,
+    so an unknown one is a 422 that names it."""
+
+    message: str = Field("", max_length=services.MAX_NOTE)
+    protocol: str | None = Field(None, max_length=40)
+    evacuate_location: str | None = Field(None, max_length=services.MAX_PLACE)
+    shelter_hazard: str | None = Field(None, max_length=services.MAX_PLACE)
+    shelter_strategy: str | None = Field(None, max_length=services.MAX_PLACE)
 
 
 class EventOut(Schema):
@@ -64,6 +77,10 @@ class IncidentOut(Schema):
 class IncidentDetailOut(IncidentOut):
     timeline: list[EventOut]
     not_acknowledged: list[str]
+
+
+class ConflictOut(Schema):
+    detail: str
 
 
 class AckOut(Schema):
@@ -137,6 +154,10 @@ def raise_incident(request: HttpRequest, body: IncidentIn):
 
 @router.get("/incidents/{int:pk}", response=IncidentDetailOut, url_name="incident")
 def incident(request: HttpRequest, pk: int):
+    return _detail(request, pk)
+
+
+def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     found = _incident(request, pk)
     timeline = [
         {
@@ -155,6 +176,44 @@ def incident(request: HttpRequest, pk: int):
 def acknowledge(request: HttpRequest, pk: int):
     ack, created = services.acknowledge(request.user, _incident(request, pk), via="api")
     return {"incident": pk, "at": ack.at, "first": created}
+
+
+@router.post(
+    "/incidents/{int:pk}/updates",
+    response={201: IncidentDetailOut, 409: ConflictOut},
+    url_name="incident_updates",
+)
+def post_update(request: HttpRequest, pk: int, body: UpdateIn):
+    """Incident command (school or district administrators, SROs) posts an update for all staff
+    and/or changes the protocol (Lockdown → Evacuate); everyone is alerted again. 409 once the
+    incident has been declared all clear."""
+    found = _incident(request, pk)
+    if not services.may_command(request.user, found):
+        raise PermissionDenied(_("Only incident command can do this."))
+    if body.protocol is not None and body.protocol not in Protocol.values:
+        raise ValidationError(
+            {
+                "protocol": _("Unknown protocol %(value)r: choose one of %(choices)s.")
+                % {"value": body.protocol, "choices": ", ".join(Protocol.values)}
+            }
+        )
+    if not found.active:
+        return Status(409, {"detail": _("This incident has already been declared all clear.")})
+    try:
+        updated = services.update_incident(
+            request.user,
+            found,
+            protocol=body.protocol or None,
+            message=body.message,
+            evacuate_location=body.evacuate_location,
+            shelter_hazard=body.shelter_hazard,
+            shelter_strategy=body.shelter_strategy,
+        )
+    except ValidationError as exc:
+        if "incident" in getattr(exc, "error_dict", {}):  # declared all clear meanwhile
+            return Status(409, {"detail": " ".join(exc.messages)})
+        raise
+    return Status(201, _detail(request, updated.pk))
 
 
 @router.post(

@@ -10,12 +10,17 @@ what it missed, in order.
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.fields import EncryptedTextField
+from haven.core.fields import EncryptedJSONField, EncryptedTextField
 
 
 class Protocol(models.TextChoices):
@@ -86,6 +91,8 @@ class IncidentEvent(models.Model):
         ACK = "ack", _("Acknowledged")
         ALL_CLEAR = "all_clear", _("All clear")
         ROLL_CALL = "roll_call", _("Roll call")
+        NEED_HELP = "need_help", _("Staff need help")
+        ACCOUNTED = "accounted", _("Every student accounted for")
         RELEASE = "release", _("Release")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
@@ -302,6 +309,32 @@ class RollCallEntry(models.Model):
         return f"{self.student_id}: {self.status}"
 
 
+class VisitorAccount(models.Model):
+    """The office's account of one visitor who was on site during an incident."""
+
+    class Status(models.TextChoices):
+        ACCOUNTED = "accounted", _("Accounted for")
+        MISSING = "missing", _("Missing")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="visitor_accounts"
+    )
+    visit = models.ForeignKey("visitors.Visit", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "visit"], name="unique_visitor_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"visit {self.visit_id}: {self.status}"
+
+
 class Release(models.Model):
     """A student handed to an adult (Standard Reunification Method), or a refusal and why."""
 
@@ -333,26 +366,167 @@ class Release(models.Model):
         return f"{self.student_id} {verb} to {self.adult_name}"
 
 
+class ReunificationRequest(models.Model):
+    """An adult checked in at the reunification point for one student (Standard Reunification
+    Method): who they are (the ID number itself is never stored), what the roster and the
+    screening said, and the runner's fetch. An adult asking for several students makes one
+    request per student, sharing ``group``. See :mod:`haven.emergencies.reunification`."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        HELD = "held", _("Held for an administrator")
+        RUNNER_SENT = "runner_sent", _("Runner sent")
+        RELEASED = "released", _("Released")
+        REFUSED = "refused", _("Refused")
+
+    class Decision(models.TextChoices):
+        AUTHORISED = "authorised", _("Authorised to pick up")
+        NOT_LISTED = "not_listed", _("Not on the student's list")
+        NOT_ALLOWED = "not_allowed", _("Listed, but may not pick up")
+        CUSTODY = "custody_restriction", _("Custody restriction")
+        ALREADY_RELEASED = "already_released", _("Already released")
+        NOT_HERE = "not_here", _("Student not at this school")
+        WATCHLIST = "watchlist", _("Screening match")
+        REVIEW = "review", _("Possible screening match")
+        STAFF = "staff", _("Refused by staff")
+
+    class Source(models.TextChoices):
+        SCAN = "scan", _("ID barcode scanned")
+        TYPED = "typed", _("Typed from the ID")
+        ROSTER = "roster", _("Guardian chosen from the roster")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="reunification_requests"
+    )
+    group = models.UUIDField(default=uuid.uuid4, db_index=True)
+    student = models.ForeignKey("core.Student", on_delete=models.PROTECT, related_name="+")
+    adult_first_name = models.CharField(max_length=100)
+    adult_middle_name = models.CharField(max_length=100, blank=True)
+    adult_last_name = models.CharField(max_length=100)
+    adult_date_of_birth = EncryptedTextField(blank=True)  # ISO date
+    id_source = models.CharField(max_length=10, choices=Source.choices)
+    id_jurisdiction = models.CharField(max_length=10, blank=True)
+    id_last4 = models.CharField(max_length=4, blank=True)
+    id_hash = models.CharField(max_length=64, blank=True)
+    guardian = models.ForeignKey(
+        "core.Guardian", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decision = models.CharField(max_length=30, choices=Decision.choices)
+    screening_outcome = models.CharField(max_length=8, blank=True)
+    screening = models.ForeignKey(
+        "screening.Screening", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    watchlist_matches = EncryptedJSONField(default=list)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    checked_in_at = models.DateTimeField(default=timezone.now)
+    runner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    runner_sent_at = models.DateTimeField(null=True, blank=True)
+    release = models.OneToOneField(
+        Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="request"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["checked_in_at", "pk"]
+        indexes = [models.Index(fields=["incident", "status"], name="reunification_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.adult_name} for {self.student_id} ({self.status})"
+
+    @property
+    def adult_name(self) -> str:
+        parts = (self.adult_first_name, self.adult_middle_name, self.adult_last_name)
+        return " ".join(p for p in parts if p)
+
+    @property
+    def open(self) -> bool:
+        return self.status in (self.Status.WAITING, self.Status.HELD, self.Status.RUNNER_SENT)
+
+
+class DrillKind(models.TextChoices):
+    """A finer name for a drill than its SRP protocol, where a state or district counts them apart
+    (a fire drill is an Evacuate drill; a tornado drill a Shelter drill)."""
+
+    FIRE = "fire", _("Fire")
+    TORNADO = "tornado", _("Tornado / severe weather")
+    EARTHQUAKE = "earthquake", _("Earthquake")
+    HAZMAT = "hazmat", _("Hazardous materials")
+    BUS = "bus", _("School bus")
+    REUNIFICATION = "reunification", _("Reunification")
+
+
 class Drill(models.Model):
+    """A drill scheduled, run through Haven (``incident``: the DRILL incident it raised) or logged
+    afterwards, with or without Haven (``off_system``: run without raising anything here)."""
+
     school = models.ForeignKey("core.School", on_delete=models.PROTECT, related_name="drills")
     protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    kind = models.CharField(max_length=20, choices=DrillKind.choices, blank=True)
     scheduled_for = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     participants = models.PositiveIntegerField(null=True, blank=True)
     issues = models.TextField(blank=True)
+    off_system = models.BooleanField(
+        default=False, help_text=_("Run without Haven and logged here afterwards.")
+    )
     incident = models.ForeignKey(
         Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    created_at = models.DateTimeField(default=timezone.now)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    logged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-scheduled_for"]
+        indexes = [models.Index(fields=["school", "scheduled_for"], name="drill_school_scheduled")]
 
     def __str__(self) -> str:
         return f"{self.get_protocol_display()} drill {self.scheduled_for:%Y-%m-%d}"
+
+    @property
+    def done(self) -> bool:
+        return self.logged_at is not None
+
+    @property
+    def duration(self) -> Any:
+        if self.started_at and self.ended_at:
+            return self.ended_at - self.started_at
+        return None
+
+
+class DrillPolicy(models.Model):
+    """A district's drill settings: its state (whose drill law applies) and the month its school
+    year starts."""
+
+    district = models.OneToOneField(
+        "core.District", on_delete=models.CASCADE, related_name="drill_policy"
+    )
+    jurisdiction = models.CharField(
+        max_length=10, blank=True, help_text=_("State or territory code, e.g. GA")
+    )
+    year_starts = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("Month the school year starts (1 to 12)."),
+    )
+
+    class Meta:
+        verbose_name_plural = "drill policies"
+
+    def __str__(self) -> str:
+        return f"{self.district_id}: {self.jurisdiction or '—'}, year from month {self.year_starts}"
 
 
 class DrillRequirement(models.Model):
@@ -366,8 +540,17 @@ class DrillRequirement(models.Model):
         "core.District", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    kind = models.CharField(
+        max_length=20,
+        choices=DrillKind.choices,
+        blank=True,
+        help_text=_("Empty: every drill of the protocol counts."),
+    )
     per_year = models.PositiveSmallIntegerField()
     note = models.CharField(max_length=200, blank=True)
+    source = models.CharField(
+        max_length=300, blank=True, help_text=_("The statute or policy that requires it.")
+    )
 
     class Meta:
         constraints = [
@@ -379,4 +562,9 @@ class DrillRequirement(models.Model):
 
     def __str__(self) -> str:
         scope = self.jurisdiction or str(self.district_id)
-        return f"{scope}: {self.per_year} {self.protocol} drills a year"
+        return f"{scope}: {self.per_year} {self.kind or self.protocol} drills a year"
+
+    def clean(self) -> None:
+        # A state's requirement is law: it must say which statute (the admin asks for it too).
+        if self.jurisdiction and not self.district_id and not self.source.strip():
+            raise ValidationError({"source": _("A state's requirement must cite its statute.")})

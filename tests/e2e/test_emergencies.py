@@ -1,4 +1,5 @@
-"""An emergency from the button to the all clear, in Chromium, against a real ASGI server.
+"""An emergency from the button through the roll call to the all clear, in Chromium, against a
+real ASGI server.
 
 pytest-django's live server is WSGI and cannot hold the alert stream open, so this module starts
 Haven under uvicorn in a subprocess, on a free loopback port, with its own data directory (a
@@ -23,7 +24,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, Recorder, axe_problems, foreign_requests
+from tests.e2e.conftest import DESKTOP, PHONE, Recorder, axe_problems, foreign_requests
 
 pytestmark = pytest.mark.e2e
 
@@ -62,6 +63,18 @@ for username, first, role in people:
     session["otp_device_id"] = device.persistent_id
     session.save()
     sessions[username] = session.session_key
+# Ana teaches one class of two students: she takes its roll call.
+from haven.core.models import Enrollment, Section, Staff, Student
+
+ana = Staff.objects.create(
+    given_name="Ana", family_name="Test", user=User.objects.get(username="ana")
+)
+ana.schools.add(school)
+section = Section.objects.create(school=school, title="Biology 9")
+section.teachers.add(ana)
+for given, family in [("Lena", "Ortiz"), ("Omar", "Said")]:
+    student = Student.objects.create(school=school, given_name=given, family_name=family)
+    Enrollment.objects.create(section=section, student=student)
 print(json.dumps(sessions))
 """
 
@@ -237,6 +250,32 @@ def test_lockdown_reaches_two_staff_pages_full_screen_then_all_clear(person, hav
     expect(pat.get_by_test_id("ack-count")).to_have_text("3 of 3 acknowledged")
     expect(pat.get_by_test_id("timeline")).to_contain_text("Acknowledged")
     assert not axe_problems(pat), axe_problems(pat)
+
+    # Roll call: Pat watches the live dashboard while Ana, on her phone, reports her class.
+    incident_page = pat.url
+    pat.get_by_test_id("open-accountability").click()
+    expect(pat.get_by_test_id("acct-percent")).to_have_text("0.0")
+    expect(pat.get_by_test_id("acct-unaccounted")).to_contain_text("Lena Ortiz")
+    expect(pat.get_by_test_id("accountability")).to_have_attribute("data-live", "on")
+    assert not axe_problems(pat), axe_problems(pat)
+    ana.set_viewport_size(PHONE)
+    ana.goto(incident_page)
+    ana.get_by_test_id("take-roll-call").click()
+    expect(ana).to_have_url(re.compile(r"/roll-call/\d+/$"))
+    expect(ana.locator("h1")).to_have_text("Roll call: Biology 9")
+    assert not axe_problems(ana), axe_problems(ana)
+    ana.get_by_role("button", name="Mark the rest present").click()
+    lena = ana.locator("fieldset.roll-student", has_text="Lena Ortiz")
+    expect(lena.get_by_label("Present")).to_be_checked()
+    ana.get_by_test_id("roll-call-submit").click()
+    expect(ana.get_by_test_id("roll-call-sections")).to_contain_text("Reported at")
+    # The dashboard updates by itself (polling), without a reload.
+    expect(pat.get_by_test_id("acct-percent")).to_have_text("100.0", timeout=15000)
+    expect(pat.get_by_test_id("acct-unaccounted")).to_contain_text("Every student has been")
+    ana.set_viewport_size(DESKTOP)
+    pat.goto(incident_page)
+    expect(pat.get_by_test_id("timeline")).to_contain_text("Roll call")
+    expect(pat.get_by_test_id("timeline")).to_contain_text("Every student accounted for")
 
     # Ben's tab is closed while the protocol changes; his next page catches up.
     ben.goto("about:blank")
