@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from haven.notify.models import Notification
 from tests.e2e.conftest import (
+    PHONE,
     axe_problems,
     foreign_requests,
     session_for,
@@ -114,3 +115,32 @@ def test_too_many_wrong_passwords_lock_the_account_and_say_so(page, live_server,
     assert not axe_problems(page)
     page.get_by_role("link", name="Back to sign-in").click()
     expect(page).to_have_url(re.compile(r"/accounts/sign-in/$"))
+
+
+@pytest.mark.parametrize("protocol", ["lockdown", "evacuate"])
+def test_an_alert_fits_a_phone_without_scrolling_sideways(
+    new_context, live_server, people, protocol
+):
+    """The top bar with an incident's pill, the Emergency button and the account menu, and the
+    full-screen alert over it, all fit a 390-pixel phone: nothing of the alert is cut off."""
+    from haven.emergencies import services
+
+    principal, teacher = people["principal"], people["teacher"]
+    services.raise_incident(
+        principal, principal.role_assignments.get().school, protocol, drill=True, note="Drill."
+    )
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    session_for(context, live_server, teacher)
+    page = context.new_page()
+    page.goto("/")
+    dialog = page.locator("dialog#emergency-alert")
+    expect(dialog).to_be_visible()
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth,"
+        " document.querySelector('dialog#emergency-alert').getBoundingClientRect().right]"
+    )
+    assert widths[0] == widths[1] == PHONE["width"], widths
+    assert widths[2] <= PHONE["width"], widths
+    dialog.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_test_id("emergency-button")).to_be_in_viewport()
+    assert page.evaluate("() => document.documentElement.scrollWidth") == PHONE["width"]
