@@ -30,9 +30,14 @@ def shoot(page, name: str) -> None:
 
 
 @pytest.fixture
-def demo(db, settings):
+def demo(db, settings, live_server):
+    from haven.cases import cstag
+    from haven.cases.models import AssessmentModel
     from haven.core import demo
 
+    # The live server's database is flushed between tests: put the shipped models back first.
+    if not AssessmentModel.objects.filter(slug="cstag").exists():
+        cstag.install_builtin()
     demo.load()
     return demo
 
@@ -113,3 +118,94 @@ def test_screenshots_of_the_main_pages(new_context, live_server, demo):
     auditor_page = auditor.new_page()
     auditor_page.goto("/audit/")
     shoot(auditor_page, "audit-log")
+
+
+def _staff_page(new_context, live_server, username: str, *, phone: bool = False):
+    from haven.accounts.models import User
+
+    options = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {}
+    context = new_context(**({"viewport": DESKTOP} | options))
+    session_for(context, live_server, User.objects.get(username=username))
+    return context.new_page()
+
+
+def test_screenshots_of_the_product(new_context, live_server, demo):
+    """One picture of each part: the tip line, triage, cases, visitors, volunteers, emergencies."""
+    from haven.accounts.models import User
+    from haven.cases.models import Case
+    from haven.core.models import School
+    from haven.emergencies import roll_call, services
+    from haven.tips.models import Tip
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    public = new_context(viewport=DESKTOP).new_page()
+    public.goto("/report/northside-high/")
+    shoot(public, "report")
+    public.goto("/volunteer/apply/northside-high/")
+    shoot(public, "volunteer-apply")
+
+    counselor = _staff_page(new_context, live_server, "counselor")
+    counselor.goto("/tips/")
+    shoot(counselor, "tips")
+    tip = Tip.objects.filter(school__slug="northside-high", life_safety=True).first()
+    counselor.goto(f"/tips/{tip.pk}/")
+    shoot(counselor, "tip")
+    counselor.goto("/triage/review/")
+    shoot(counselor, "signals")
+    counselor.goto("/cases/")
+    shoot(counselor, "cases")
+    case = (
+        Case.objects.filter(school__slug="northside-high", assessments__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    counselor.goto(f"/cases/{case.pk}/")
+    shoot(counselor, "case")
+
+    desk = _staff_page(new_context, live_server, "frontdesk")
+    desk.goto("/visitors/")
+    shoot(desk, "visitors")
+    desk.goto("/visitors/check-in/")
+    shoot(desk, "visitor-check-in")
+
+    coordinator = _staff_page(new_context, live_server, "coordinator")
+    coordinator.goto("/volunteers/")
+    shoot(coordinator, "volunteers")
+
+    principal = _staff_page(new_context, live_server, "principal")
+    principal.goto("/emergencies/drills/")
+    shoot(principal, "drills")
+
+    # A lockdown drill under way: the alert, a class's roll call on a phone, the live dashboard.
+    northside = School.objects.get(slug="northside-high")
+    incident = services.raise_incident(
+        User.objects.get(username="principal"),
+        northside,
+        "lockdown",
+        drill=True,
+        note="Lockdown drill: stay out of sight until the all clear.",
+    )
+    teacher = _staff_page(new_context, live_server, "teacher", phone=True)
+    teacher.goto("/")
+    expect(teacher.locator("dialog#emergency-alert")).to_be_visible()
+    shoot(teacher, "alert-phone")
+
+    hannah = User.objects.get(username="teacher")
+    for section in roll_call.sections_for(hannah, incident)[1:]:
+        roster = roll_call.roster(section)
+        roll_call.submit_roll_call(
+            hannah,
+            incident,
+            section,
+            [roll_call.Mark(student.pk, "present") for student in roster[1:]]
+            + [roll_call.Mark(student.pk, "missing") for student in roster[:1]],
+        )
+    services.acknowledge(hannah, incident)
+    teacher.goto(f"/emergencies/{incident.pk}/roll-call/")
+    shoot(teacher, "roll-call-phone")
+
+    services.acknowledge(User.objects.get(username="principal"), incident)
+    principal.goto(f"/emergencies/{incident.pk}/")
+    shoot(principal, "incident")
+    principal.goto(f"/emergencies/{incident.pk}/reunification/")
+    shoot(principal, "reunification")
