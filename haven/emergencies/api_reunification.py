@@ -4,7 +4,8 @@ screened, exactly as at the reunification point's pages) and list the incident's
 ``POST /incidents/{id}/releases`` answers 201 with the release, or 409 with the refusal — why,
 and, for a student already released, to whom and when; the refusal is recorded either way. Bad
 input (an unknown student or guardian, a garbled barcode) is a 422 naming the field, and nothing
-is stored. Thin: everything goes through :mod:`haven.emergencies.reunification`.
+is stored. Thin: everything goes through :mod:`haven.emergencies.reunification` (and the rule in
+:mod:`haven.emergencies.pickup`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ninja import Field, Router, Schema, Status
 from haven.access import policy
 from haven.audit import services as audit
 from haven.core.models import Guardian, GuardianLink, Student
-from haven.emergencies import reunification, services
+from haven.emergencies import pickup, reunification, services
 from haven.emergencies.models import Incident, Release
 
 router = Router(tags=["reunification"])
@@ -143,13 +144,13 @@ def create_release(request: HttpRequest, pk: int, body: ReleaseIn):
     refusal: dict[str, Any] = {
         "detail": release.reason
         if release is not None
-        else reunification.reason_text(reunification.Verdict(req.decision)),
+        else pickup.reason_text(pickup.Verdict(req.decision)),
         "reason": req.decision,
         "release": _out(release) if release is not None else None,
         "request": req.pk,
     }
-    prior = reunification.prior_release(incident, found)
-    if req.decision == reunification.Decision.ALREADY_RELEASED and prior is not None:
+    prior = pickup.prior_release(incident, found)
+    if req.decision == pickup.Decision.ALREADY_RELEASED and prior is not None:
         refusal["released_to"] = prior.adult_name
         refusal["released_at"] = prior.released_at
     return Status(409, refusal)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from haven.audit.models import AuditEvent
 from haven.core.models import Guardian, GuardianLink, Student
-from haven.emergencies import reunification
+from haven.emergencies import pickup, reunification
 from haven.emergencies.models import IncidentEvent, Release, ReunificationRequest
 from haven.notify.models import Notification
 from haven.screening.models import Screening
@@ -59,7 +59,7 @@ def licence(first: str, last: str, born: str = "07151980", middle: str = "", num
 
 
 def typed(first="Rosa", last="Lopez", born="1980-07-15", middle=""):
-    return reunification.adult_typed(first, last, born, middle)
+    return pickup.adult_typed(first, last, born, middle)
 
 
 def post_json(client, url, body):
@@ -186,7 +186,7 @@ def test_a_second_open_request_is_refused_at_release_when_the_first_won(
 
 
 def test_student_of_another_school_is_not_here(lockdown, roster):
-    verdict = reunification.decide(lockdown, roster["sam"], typed())
+    verdict = pickup.decide(lockdown, roster["sam"], typed())
     assert verdict.decision == Decision.NOT_HERE and verdict.refused
 
 
@@ -202,7 +202,7 @@ def test_watchlist_match_is_refused_and_alerted(lockdown, roster, frontdesk, dis
     [request] = reunification.check_in(
         frontdesk,
         lockdown,
-        adult := reunification.adult_from_barcode(licence("ROSA", "LOPEZ")),
+        adult := pickup.adult_from_barcode(licence("ROSA", "LOPEZ")),
         [roster["maya"]],
     )
     assert adult.source == "scan"
@@ -252,7 +252,7 @@ def test_runner_must_work_at_the_school(lockdown, roster, frontdesk, outsider):
 
 
 def test_barcode_check_in_keeps_only_the_last_four_digits(lockdown, roster, frontdesk):
-    adult = reunification.adult_from_barcode(licence("ROSA", "LOPEZ", number="X99887766"))
+    adult = pickup.adult_from_barcode(licence("ROSA", "LOPEZ", number="X99887766"))
     [request] = reunification.check_in(frontdesk, lockdown, adult, [roster["maya"]])
     assert request.decision == Decision.AUTHORISED
     assert (request.id_source, request.id_last4, request.id_jurisdiction) == ("scan", "7766", "VA")
@@ -265,7 +265,7 @@ def test_barcode_check_in_keeps_only_the_last_four_digits(lockdown, roster, fron
 @pytest.mark.parametrize("garbage", ["", "hello", "@\n\x1e\rANSI 6360000800", "DAQ\nDCS"])
 def test_garbled_barcode_names_the_field(garbage):
     with pytest.raises(ValidationError) as err:
-        reunification.adult_from_barcode(garbage)
+        pickup.adult_from_barcode(garbage)
     assert "id_barcode" in err.value.message_dict
 
 
@@ -286,11 +286,9 @@ class Roster:
 @given(first=WORD, last=WORD, middle=st.lists(WORD, max_size=2).map(" ".join))
 def test_a_guardian_matches_whatever_the_case_accents_and_middle_names(first, last, middle):
     guardian = Roster(first.title(), last.title())
-    assert reunification.names_match(first.upper(), last.upper(), middle, guardian)
-    assert reunification.names_match(
-        first.translate(ACCENTS), last.translate(ACCENTS), "", guardian
-    )
-    assert reunification.names_match(f" {first} ", f"{last}-{middle or 'x'}", "", guardian)
+    assert pickup.names_match(first.upper(), last.upper(), middle, guardian)
+    assert pickup.names_match(first.translate(ACCENTS), last.translate(ACCENTS), "", guardian)
+    assert pickup.names_match(f" {first} ", f"{last}-{middle or 'x'}", "", guardian)
 
 
 @SETTINGS
@@ -298,21 +296,21 @@ def test_a_guardian_matches_whatever_the_case_accents_and_middle_names(first, la
 def test_a_different_surname_never_matches(first, last, other):
     if other == last:
         return
-    assert not reunification.names_match(first, other, "", Roster(first, last))
+    assert not pickup.names_match(first, other, "", Roster(first, last))
 
 
 @SETTINGS
 @given(first=st.text(max_size=30), middle=st.text(max_size=30), last=st.text(max_size=30))
 def test_matching_never_fails_on_any_text(first, middle, last):
-    result = reunification.names_match(first, last, middle, Roster("Rosa", "Lopez", "María"))
+    result = pickup.names_match(first, last, middle, Roster("Rosa", "Lopez", "María"))
     assert isinstance(result, bool)
 
 
 def test_nicknames_and_preferred_names_match():
-    assert reunification.names_match("Bill", "Smith", "", Roster("William", "Smith"))
-    assert reunification.names_match("Rosie", "Lopez", "", Roster("Rosa", "Lopez", "", "Rosie"))
-    assert reunification.names_match("Maria", "De La Cruz", "", Roster("María", "Cruz"))
-    assert not reunification.names_match("R", "Lopez", "", Roster("Rosa", "Lopez"))
+    assert pickup.names_match("Bill", "Smith", "", Roster("William", "Smith"))
+    assert pickup.names_match("Rosie", "Lopez", "", Roster("Rosa", "Lopez", "", "Rosie"))
+    assert pickup.names_match("Maria", "De La Cruz", "", Roster("María", "Cruz"))
+    assert not pickup.names_match("R", "Lopez", "", Roster("Rosa", "Lopez"))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from haven.access import policy
 from haven.access.policy import Perm
 from haven.audit import services as audit
-from haven.emergencies import reunification
+from haven.emergencies import pickup, reunification
 from haven.emergencies.models import Incident, ReunificationRequest
 
 Status = ReunificationRequest.Status
@@ -166,9 +166,9 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     problems: list[ValidationError] = []
     try:
         if data["id_barcode"].strip():
-            adult = reunification.adult_from_barcode(data["id_barcode"])
+            adult = pickup.adult_from_barcode(data["id_barcode"])
         else:
-            adult = reunification.adult_typed(
+            adult = pickup.adult_typed(
                 data["first_name"], data["last_name"], data["date_of_birth"], data["middle_name"]
             )
     except ValidationError as exc:
@@ -218,8 +218,8 @@ def request_detail(request: HttpRequest, pk: int, request_id: int) -> HttpRespon
             or policy.may_decide_held_release(request.user, found.student.school_id),
             "statuses": Status,
             "decisions": Decision,
-            "urgent": found.decision in reunification.URGENT,
-            "refused": found.decision in reunification.REFUSALS,
+            "urgent": found.decision in pickup.URGENT,
+            "refused": found.decision in pickup.REFUSALS,
         },
     )
 
