@@ -1,11 +1,9 @@
 """The reporter's pages: the report form, the receipt, and the follow-up with the receipt.
 
-No sign-in and no cookies at all: there is no session to forge, so the views are exempt from CSRF
-(and never ask for a CSRF token, which would set a cookie). The receipt is never put in an address
-or a redirect: the receipt page is the answer to the POST that stored the tip, and the follow-up
-pages carry the receipt in a hidden field of a POST form. Every answer says ``no-store`` and
-``no-referrer``. The language comes from ``?lang=`` (carried in every link and form) or the
-browser's Accept-Language.
+Public pages (:mod:`haven.core.public`): no sign-in, no cookie, ``no-store``, ``no-referrer``,
+English or Spanish. The receipt is never put in an address or a redirect: the receipt page is the
+answer to the POST that stored the tip, and the follow-up pages carry the receipt in a hidden field
+of a POST form.
 
 Throttles are the API's (:mod:`haven.tips.throttle`): a keyed, daily-changing hash of the caller,
 plus per-school and global counters; nothing about the caller is stored.
@@ -13,17 +11,13 @@ plus per-school and global counters; nothing about the caller is stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import translation
-from django.views.decorators.csrf import csrf_exempt
 
 from haven.core.models import District, School
+from haven.core.public import public_page, render_public
 from haven.tips import services, throttle
 from haven.tips.forms import (
     CATEGORY_HELP,
@@ -33,51 +27,6 @@ from haven.tips.forms import (
     add_service_errors,
 )
 from haven.tips.models import Message, Status, Tip
-
-LANGUAGES = ("en", "es")
-
-
-def _language(request: HttpRequest) -> str:
-    chosen = request.POST.get("lang") if request.method == "POST" else None
-    chosen = chosen or request.GET.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    current = (translation.get_language() or "en").split("-")[0]
-    return current if current in LANGUAGES else "en"
-
-
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """No CSRF (no cookie to protect), the reporter's language, and headers that keep the page out
-    of caches, history snapshots and other sites' referrer logs."""
-
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        lang = _language(request)
-        with translation.override(lang):
-            request.LANGUAGE_CODE = lang
-            response = view(request, lang, *args, **kwargs)
-            response["Content-Language"] = lang
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        return response
-
-    return wrapper
-
-
-def _page(
-    request: HttpRequest, template: str, lang: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    other = "es" if lang == "en" else "en"
-    # Only a page reached by GET can be switched by a link; a POST answer (the receipt, the
-    # conversation) must not be left, or the receipt would have to travel in the address.
-    switch_url = f"{request.path}?lang={other}" if request.method == "GET" else ""
-    return render(
-        request,
-        template,
-        {"lang": lang, "other_lang": other, "switch_url": switch_url, **context},
-        status=status,
-    )
 
 
 def _minutes_left(limit: throttle.Limit) -> int:
@@ -120,7 +69,7 @@ def report(request: HttpRequest, lang: str, school: str | None = None) -> HttpRe
     if school is not None:
         fixed = School.objects.filter(slug=school).select_related("district").first()
         if fixed is None:
-            return _page(request, "tips/public_not_found.html", lang, {}, status=404)
+            return render_public(request, "tips/public_not_found.html", lang, {}, status=404)
     district = fixed.district if fixed else District.objects.order_by("pk").first()
     schools: list[School] | None = None  # the school's own page has no school select
     if fixed is None:
@@ -131,7 +80,7 @@ def report(request: HttpRequest, lang: str, school: str | None = None) -> HttpRe
 
     if request.method != "POST":
         form = ReportForm(schools=schools, initial={"school": request.GET.get("school", "")})
-        return _page(
+        return render_public(
             request,
             "tips/report.html",
             lang,
@@ -151,7 +100,7 @@ def report(request: HttpRequest, lang: str, school: str | None = None) -> HttpRe
     blocked = _submission_blocked(request, scope)
     if blocked is not None:
         context.update(categories=_categories(form), blocked_minutes=_minutes_left(blocked))
-        return _page(request, "tips/report.html", lang, context, status=429)
+        return render_public(request, "tips/report.html", lang, context, status=429)
 
     if form.is_valid():
         try:
@@ -160,14 +109,14 @@ def report(request: HttpRequest, lang: str, school: str | None = None) -> HttpRe
             add_service_errors(form, error, ReportForm.SERVICE_FIELDS)
         else:
             _count_submission(request, scope)
-            return _page(
+            return render_public(
                 request,
                 "tips/receipt.html",
                 lang,
                 {**context, "tip": tip, "receipt": receipt},
             )
     context.update(categories=_categories(form), failed=True)
-    return _page(request, "tips/report.html", lang, context, status=400)
+    return render_public(request, "tips/report.html", lang, context, status=400)
 
 
 # --- follow-up ------------------------------------------------------------------------------------
@@ -204,7 +153,7 @@ def _thread(
         }
         for message in services.reporter_thread(tip)
     ]
-    return _page(
+    return render_public(
         request,
         "tips/thread.html",
         lang,
@@ -227,13 +176,13 @@ def follow_up(request: HttpRequest, lang: str) -> HttpResponse:
     """GET: the receipt form. POST: open the tip with the receipt (``action=open``) or reply to the
     school (``action=reply``); each POST checks the receipt again, throttled."""
     if request.method != "POST":
-        return _page(request, "tips/follow_up.html", lang, {"form": ReceiptForm()})
+        return render_public(request, "tips/follow_up.html", lang, {"form": ReceiptForm()})
 
     form = ReceiptForm(request.POST)
     who = throttle.caller(request)
     for limit, key in ((throttle.CALLER_GUESS, who), (throttle.GLOBAL_GUESS, "all")):
         if throttle.exceeded(limit, key):
-            return _page(
+            return render_public(
                 request,
                 "tips/follow_up.html",
                 lang,
@@ -246,7 +195,7 @@ def follow_up(request: HttpRequest, lang: str) -> HttpResponse:
         if form.is_valid():
             throttle.hit(throttle.CALLER_GUESS, who)
             throttle.hit(throttle.GLOBAL_GUESS, "all")
-        return _page(
+        return render_public(
             request,
             "tips/follow_up.html",
             lang,

@@ -1,74 +1,31 @@
 """The public volunteer application, at /volunteer/apply/<district or school>/.
 
-Like the tip line's pages: no sign-in and no cookie (the view is exempt from CSRF because there is
-no session to forge, and never touches the session), the language from ``?lang=`` or the browser,
-``no-store`` and ``no-referrer`` on every answer. The confirmation is the answer to the POST that
-stored the application. Nothing about the caller's network is stored: the throttle is
-:mod:`haven.tips.throttle`'s keyed, daily-changing hash, kept only in the cache.
+Public pages like the tip line's (:mod:`haven.core.public`): no sign-in and no cookie, the language
+from ``?lang=`` or the browser, ``no-store`` and ``no-referrer`` on every answer. The
+confirmation is the answer to the POST that stored the application. Nothing about the caller's
+network is stored: the throttle is :mod:`haven.tips.throttle`'s keyed, daily-changing hash, kept
+only in the cache.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import translation
-from django.views.decorators.csrf import csrf_exempt
 
 from haven.core.models import District, School
+from haven.core.public import public_page, render_public
 from haven.tips import throttle
 from haven.volunteers import links, services
 from haven.volunteers.forms import ApplicationForm, add_service_errors
 
-LANGUAGES = ("en", "es")
 # A person applies once or twice; a district gets a few dozen applications an hour at most.
 CALLER_APPLY = throttle.Limit("volunteer-apply", 3, 3600)
 GLOBAL_APPLY = throttle.Limit("volunteer-apply-all", 120, 3600)
 # Wrong sign-up codes: a few typos an hour from one caller, a few hundred in all.
 CALLER_GUESS = throttle.Limit("volunteer-code-guess", 10, 3600)
 GLOBAL_GUESS = throttle.Limit("volunteer-code-guess-all", 300, 3600)
-
-
-def _language(request: HttpRequest) -> str:
-    chosen = request.POST.get("lang") if request.method == "POST" else None
-    chosen = chosen or request.GET.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    current = (translation.get_language() or "en").split("-")[0]
-    return current if current in LANGUAGES else "en"
-
-
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        lang = _language(request)
-        with translation.override(lang):
-            request.LANGUAGE_CODE = lang
-            response = view(request, lang, *args, **kwargs)
-            response["Content-Language"] = lang
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        return response
-
-    return wrapper
-
-
-def _page(
-    request: HttpRequest, template: str, lang: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    other = "es" if lang == "en" else "en"
-    switch_url = f"{request.path}?lang={other}" if request.method == "GET" else ""
-    return render(
-        request,
-        template,
-        {"lang": lang, "other_lang": other, "switch_url": switch_url, **context},
-        status=status,
-    )
 
 
 def _blocked(request: HttpRequest) -> throttle.Limit | None:
@@ -85,12 +42,12 @@ def apply(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
     school = School.objects.filter(slug=slug).select_related("district").first()
     district = school.district if school else District.objects.filter(slug=slug).first()
     if district is None:
-        return _page(request, "volunteers/public_not_found.html", lang, {}, status=404)
+        return render_public(request, "volunteers/public_not_found.html", lang, {}, status=404)
     choices = None if school else School.objects.filter(district=district).order_by("name")
     context: dict[str, Any] = {"school": school, "district": district}
     if request.method != "POST":
         form = ApplicationForm(schools=choices)
-        return _page(request, "volunteers/apply.html", lang, {**context, "form": form})
+        return render_public(request, "volunteers/apply.html", lang, {**context, "form": form})
 
     form = ApplicationForm(request.POST, schools=choices)
     context["form"] = form
@@ -98,7 +55,7 @@ def apply(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
     if blocked is not None:
         minutes = max(1, (throttle.retry_after(blocked) + 59) // 60)
         context["blocked_minutes"] = minutes
-        return _page(request, "volunteers/apply.html", lang, context, status=429)
+        return render_public(request, "volunteers/apply.html", lang, context, status=429)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -124,9 +81,9 @@ def apply(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
             # Stored applications are counted, not attempts: fixing a mistake costs nothing.
             throttle.hit(CALLER_APPLY, throttle.caller(request))
             throttle.hit(GLOBAL_APPLY, "all")
-            return _page(request, "volunteers/applied.html", lang, context)
+            return render_public(request, "volunteers/applied.html", lang, context)
     context["failed"] = True
-    return _page(request, "volunteers/apply.html", lang, context, status=400)
+    return render_public(request, "volunteers/apply.html", lang, context, status=400)
 
 
 @public_page
@@ -136,12 +93,12 @@ def shifts(request: HttpRequest, lang: str) -> HttpResponse:
     volunteer's schools; ``action=sign_up`` signs up for one. The code travels only in POST
     bodies; wrong codes are throttled."""
     if request.method != "POST":
-        return _page(request, "volunteers/shifts.html", lang, {})
+        return render_public(request, "volunteers/shifts.html", lang, {})
     who = throttle.caller(request)
     for limit, key in ((CALLER_GUESS, who), (GLOBAL_GUESS, "all")):
         if throttle.exceeded(limit, key):
             minutes = max(1, (throttle.retry_after(limit) + 59) // 60)
-            return _page(
+            return render_public(
                 request, "volunteers/shifts.html", lang, {"blocked_minutes": minutes}, status=429
             )
     code = request.POST.get("code", "")
@@ -149,7 +106,9 @@ def shifts(request: HttpRequest, lang: str) -> HttpResponse:
     if volunteer is None:
         throttle.hit(CALLER_GUESS, who)
         throttle.hit(GLOBAL_GUESS, "all")
-        return _page(request, "volunteers/shifts.html", lang, {"not_found": True}, status=404)
+        return render_public(
+            request, "volunteers/shifts.html", lang, {"not_found": True}, status=404
+        )
     context: dict[str, Any] = {"volunteer": volunteer, "code": code}
     status = 200
     if request.POST.get("action") == "sign_up":
@@ -162,4 +121,4 @@ def shifts(request: HttpRequest, lang: str) -> HttpResponse:
             context["signed_up"] = signup.opportunity
     context["opportunities"] = list(links.open_for(volunteer))
     context["mine"] = set(volunteer.signups.values_list("opportunity_id", flat=True))
-    return _page(request, "volunteers/shifts.html", lang, context, status=status)
+    return render_public(request, "volunteers/shifts.html", lang, context, status=status)
