@@ -1,0 +1,143 @@
+"""THE access policy. Every decision about who may see or do what is made here: roles (held per
+school or district-wide) x compartments x school scope, plus break-glass grants.
+
+Views, API endpoints, the CLI, exports and the admin ask this package (``from haven.access import
+policy``); nothing else decides.
+
+* :func:`has_perm` — may this user do ``perm`` (at this school)?
+* :func:`schools_for` — the schools where the user holds ``perm``.
+* :func:`visible_to` — a queryset narrowed to what the user may see. Callers answer 404 for what is
+  not in it, so a missing record and a forbidden one look the same.
+* :func:`can_open_compartment` — role-based or through an active break-glass grant.
+* Cases: :func:`can_see_case`, :func:`case_compartments` (what may be read),
+  :func:`can_write_compartment`, :func:`may_manage_case` and the other ``may_*`` questions.
+
+It is one policy kept in several modules; everything public is re-exported here, so callers
+never import a module of the package directly:
+
+* ``core`` — :class:`Perm`, :data:`ROLE_PERMS`, memberships and their cache, :func:`has_perm`,
+  :func:`school_q` / :func:`school_ids_for` / :func:`schools_for`, the :func:`scope` registry and
+  :func:`visible_to`.
+* ``compartments`` — who owns a compartment, who may open one now, break-glass.
+* ``recipients`` — who holds a permission (whom to alert or tell).
+* One module per area with its models' scopes (``@scope("app.model")``) and its ``may_*`` rules:
+  ``roster``, ``tips``, ``cases``, ``visitors`` (with screening), ``emergencies`` (incidents,
+  drills, roll call, reunification), ``volunteers``, ``triage``, ``audit``. A new app adds its
+  scopes and rules in a module of its own here, imported below so that its scopes register when
+  the policy is imported.
+"""
+
+# Areas with scopes only: imported so that their scopes register.
+from haven.access.policy import audit, roster, tips  # noqa: F401
+from haven.access.policy.cases import (
+    can_read_compartment,
+    can_see_case,
+    can_write_compartment,
+    case_compartments,
+    case_part_q,
+    case_q,
+    may_break_glass_into_case,
+    may_handle_referral,
+    may_join_case_team,
+    may_manage_case,
+    may_open_case,
+    may_publish_summary,
+    may_refer,
+)
+from haven.access.policy.compartments import (
+    COMPARTMENT_PERM,
+    active_grant,
+    can_open_compartment,
+    compartment_owners,
+    may_break_glass,
+    owns_compartment,
+)
+from haven.access.policy.core import (
+    ROLE_PERMS,
+    SECOND_FACTOR_PERMS,
+    Perm,
+    Scope,
+    forget,
+    has_perm,
+    perms_for_role,
+    requires_second_factor,
+    roles,
+    school_ids_for,
+    school_q,
+    schools_for,
+    scope,
+    visible_to,
+)
+from haven.access.policy.emergencies import (
+    may_account_visitors,
+    may_decide_held_release,
+    may_download_after_action,
+    may_manage_drills,
+    may_report_roll_call,
+    may_reunify,
+    may_see_accountability_names,
+)
+from haven.access.policy.recipients import auditors, holders, school_holders, users_with_perm
+from haven.access.policy.triage import may_classify, may_review_signal
+from haven.access.policy.visitors import (
+    may_check_in,
+    may_decide_screening,
+    may_manage_watchlist,
+    may_see_screening,
+)
+from haven.access.policy.volunteers import may_manage_training, may_manage_volunteer
+
+__all__ = [
+    "COMPARTMENT_PERM",
+    "ROLE_PERMS",
+    "SECOND_FACTOR_PERMS",
+    "Perm",
+    "Scope",
+    "active_grant",
+    "auditors",
+    "can_open_compartment",
+    "can_read_compartment",
+    "can_see_case",
+    "can_write_compartment",
+    "case_compartments",
+    "case_part_q",
+    "case_q",
+    "compartment_owners",
+    "forget",
+    "has_perm",
+    "holders",
+    "may_account_visitors",
+    "may_break_glass",
+    "may_break_glass_into_case",
+    "may_check_in",
+    "may_classify",
+    "may_decide_held_release",
+    "may_decide_screening",
+    "may_download_after_action",
+    "may_handle_referral",
+    "may_join_case_team",
+    "may_manage_case",
+    "may_manage_drills",
+    "may_manage_training",
+    "may_manage_volunteer",
+    "may_manage_watchlist",
+    "may_open_case",
+    "may_publish_summary",
+    "may_refer",
+    "may_report_roll_call",
+    "may_reunify",
+    "may_review_signal",
+    "may_see_accountability_names",
+    "may_see_screening",
+    "owns_compartment",
+    "perms_for_role",
+    "requires_second_factor",
+    "roles",
+    "school_holders",
+    "school_ids_for",
+    "school_q",
+    "schools_for",
+    "scope",
+    "users_with_perm",
+    "visible_to",
+]

@@ -1,0 +1,223 @@
+"""The core of the access policy: permissions, roles, memberships and the scope registry.
+
+* :class:`Perm` and :data:`ROLE_PERMS` — the table in DESIGN.md ("Who sees what"), as data.
+* :func:`has_perm`, :func:`school_ids_for`, :func:`school_q`, :func:`schools_for` — where a user
+  holds a permission, from their role assignments (cached on the user object; :func:`forget`).
+* :func:`scope` and :func:`visible_to` — the registry of how each model's queryset is narrowed for
+  a user. The areas' modules of this package register their models' scopes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from django.db import models
+
+from haven.accounts.models import Role
+
+
+class Perm(StrEnum):
+    ROSTER_VIEW = "roster.view"  # students' names, classes and rosters
+    GUARDIANS_VIEW = "guardians.view"  # guardians, pickup permission, custody restrictions
+    TIPS_VIEW = "tips.view"  # read and respond to the school's tips
+    LEGAL_HOLD = "tips.legal_hold"  # keep a record past its retention
+    CASES_TEAM = "cases.team"
+    CASES_SCHOOL = "cases.school"  # every case of the school, not only those one is on the team of
+    CASES_CLINICAL = "cases.clinical"
+    CASES_LAW_ENFORCEMENT = "cases.law_enforcement"
+    CASES_REFER = "cases.refer"  # submit a staff referral
+    VISITORS_MANAGE = "visitors.manage"
+    SCREENING_VIEW = "screening.view"
+    SCREENING_DECIDE = "screening.decide"  # decide escalated screenings; alerted of matches
+    WATCHLIST_MANAGE = "visitors.watchlist"  # add and change the district's watchlist entries
+    VOLUNTEERS_MANAGE = "volunteers.manage"
+    EMERGENCY_RAISE = "emergency.raise"
+    EMERGENCY_RECEIVE = "emergency.receive"
+    ROLL_CALL = "emergency.roll_call"
+    EMERGENCY_COMMAND = "emergency.command"  # change the protocol, post updates, all clear
+    AUDIT_VIEW = "audit.view"
+    BREAK_GLASS = "access.break_glass"
+    SIGNALS_SUBMIT = "triage.signals_submit"  # send monitoring tools' signals (service accounts)
+    TRIAGE_REVIEW = "triage.review"  # confirm or dismiss signals; sees sensitive ones
+    TRIAGE_QUALITY = "triage.quality"  # the district's false-alarm rates and triage settings
+
+
+_EVERY_STAFF = {Perm.CASES_REFER, Perm.EMERGENCY_RAISE, Perm.EMERGENCY_RECEIVE, Perm.ROLL_CALL}
+_TEAM = _EVERY_STAFF | {
+    Perm.ROSTER_VIEW,
+    Perm.GUARDIANS_VIEW,
+    Perm.TIPS_VIEW,
+    Perm.CASES_TEAM,
+    Perm.CASES_SCHOOL,
+    Perm.BREAK_GLASS,
+}
+
+#: The table in DESIGN.md ("Who sees what"), as data.
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.DISTRICT_ADMIN: frozenset(
+        _TEAM
+        | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.AUDIT_VIEW}
+        | {Perm.LEGAL_HOLD, Perm.EMERGENCY_COMMAND}
+        | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
+        | {Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW, Perm.TRIAGE_QUALITY}
+    ),
+    Role.SCHOOL_ADMIN: frozenset(
+        _TEAM
+        | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.LEGAL_HOLD}
+        | {Perm.EMERGENCY_COMMAND, Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW}
+        | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
+    ),
+    Role.COUNSELOR: frozenset(_TEAM | {Perm.CASES_CLINICAL, Perm.TRIAGE_REVIEW}),
+    Role.SRO: frozenset(
+        _TEAM
+        | {Perm.CASES_LAW_ENFORCEMENT, Perm.SCREENING_VIEW, Perm.EMERGENCY_COMMAND}
+        | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
+    ),
+    # Team members see only the cases they are assigned to (the cases app narrows further).
+    Role.SAFETY_TEAM: frozenset(_EVERY_STAFF | {Perm.ROSTER_VIEW, Perm.CASES_TEAM}),
+    Role.STAFF: frozenset(_EVERY_STAFF | {Perm.ROSTER_VIEW}),
+    Role.FRONT_DESK: frozenset(
+        _EVERY_STAFF
+        | {Perm.ROSTER_VIEW, Perm.GUARDIANS_VIEW, Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW}
+    ),
+    Role.VOLUNTEER_COORDINATOR: frozenset(_EVERY_STAFF | {Perm.VOLUNTEERS_MANAGE}),
+    Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
+}
+
+#: Roles whose holders must sign in with a second factor: all that can see tips, cases, screenings
+#: or the audit log.
+SECOND_FACTOR_PERMS = {
+    Perm.TIPS_VIEW,
+    Perm.CASES_TEAM,
+    Perm.SCREENING_VIEW,
+    Perm.AUDIT_VIEW,
+    Perm.GUARDIANS_VIEW,
+}
+
+
+def _memberships(user: Any) -> list[tuple[str, int | None, int]]:
+    """(role, school id or None for district-wide, district id), cached on the user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_haven_memberships", None)
+    if cached is None:
+        cached = list(user.role_assignments.values_list("role", "school_id", "district_id"))
+        user._haven_memberships = cached
+    return cached
+
+
+def forget(user: Any) -> None:
+    """Drop the cached memberships (after roles change)."""
+    if hasattr(user, "_haven_memberships"):
+        del user._haven_memberships
+
+
+def roles(user: Any) -> set[str]:
+    return {role for role, _, _ in _memberships(user)}
+
+
+def perms_for_role(role: str) -> frozenset[Perm]:
+    return ROLE_PERMS.get(role, frozenset())
+
+
+def requires_second_factor(user: Any) -> bool:
+    return any(perms_for_role(role) & SECOND_FACTOR_PERMS for role in roles(user))
+
+
+def has_perm(user: Any, perm: Perm, school: Any = None) -> bool:
+    """Does the user hold ``perm`` — anywhere (school=None), or at this school (object or id)?"""
+    school_id = getattr(school, "pk", school)
+    district_id = getattr(school, "district_id", None)
+    for role, role_school, role_district in _memberships(user):
+        if perm not in perms_for_role(role):
+            continue
+        if school_id is None or role_school == school_id:
+            return True
+        if role_school is None and (district_id is None or district_id == role_district):
+            if district_id is None:
+                from haven.core.models import School
+
+                district_id = (
+                    School.objects.filter(pk=school_id)
+                    .values_list("district_id", flat=True)
+                    .first()
+                )
+            if district_id == role_district:
+                return True
+    return False
+
+
+def school_ids_for(user: Any, perm: Perm) -> tuple[set[int], set[int]]:
+    """(school ids, district ids) where the user holds ``perm``."""
+    schools: set[int] = set()
+    districts: set[int] = set()
+    for role, school_id, district_id in _memberships(user):
+        if perm in perms_for_role(role):
+            if school_id is None:
+                districts.add(district_id)
+            else:
+                schools.add(school_id)
+    return schools, districts
+
+
+def school_q(user: Any, perm: Perm, school_field: str = "school") -> models.Q:
+    """A filter on ``school_field`` matching the schools where the user holds ``perm``."""
+    schools, districts = school_ids_for(user, perm)
+    if not schools and not districts:
+        return models.Q(pk__in=[])
+    q = models.Q(**{f"{school_field}__in": schools}) if schools else models.Q(pk__in=[])
+    if districts:
+        q |= models.Q(**{f"{school_field}__district__in": districts})
+    return q
+
+
+def schools_for(user: Any, perm: Perm | None = None) -> models.QuerySet:
+    """Schools where the user holds ``perm``, or any role at all when ``perm`` is None."""
+    from haven.core.models import School
+
+    if perm is None:
+        memberships = _memberships(user)
+        schools = {school for _, school, _ in memberships if school is not None}
+        districts = {district for _, school, district in memberships if school is None}
+        return School.objects.filter(models.Q(pk__in=schools) | models.Q(district__in=districts))
+    return School.objects.filter(_school_self_q(user, perm))
+
+
+def _school_self_q(user: Any, perm: Perm) -> models.Q:
+    schools, districts = school_ids_for(user, perm)
+    return models.Q(pk__in=schools) | models.Q(district__in=districts)
+
+
+# --- querysets narrowed per model -----------------------------------------------------------------
+
+Scope = Callable[[Any, models.QuerySet], models.QuerySet]
+_SCOPES: dict[str, Scope] = {}
+
+
+def scope(model_label: str) -> Callable[[Scope], Scope]:
+    """Register how a model's queryset is narrowed for a user (used by apps for their models)."""
+
+    def register(func: Scope) -> Scope:
+        _SCOPES[model_label] = func
+        return func
+
+    return register
+
+
+def visible_to(user: Any, queryset: models.QuerySet | type[models.Model]) -> models.QuerySet:
+    """Narrow a queryset (or a model's default queryset) to the rows ``user`` may see.
+
+    A model with no registered scope is visible to nobody: forgetting to register is safe.
+    """
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    if not _memberships(user):
+        return qs.none()
+    func = _SCOPES.get(qs.model._meta.label_lower)
+    return func(user, qs) if func else qs.none()
+
+
+def _districts_with(user: Any, perm: Perm) -> set[int]:
+    """Districts where the user holds ``perm`` at any school or district-wide."""
+    return {district for role, _, district in _memberships(user) if perm in perms_for_role(role)}

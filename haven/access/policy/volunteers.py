@@ -1,0 +1,48 @@
+"""Volunteers: their records, opportunities, hours and training requirements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from haven.access.policy.core import Perm, _districts_with, has_perm, school_q, scope
+
+# --- volunteers -----------------------------------------------------------------------------------
+#
+# A volunteer is seen by those who manage volunteers (coordinators, administrators) at one of the
+# schools the volunteer applied to or serves; opportunities and volunteer hours by those of the
+# opportunity's or visit's school. The front desk checks an eligible volunteer in through the
+# visitors' services without seeing the volunteer's record.
+
+
+@scope("volunteers.volunteer")
+def _volunteers(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    from haven.volunteers.models import Volunteer
+
+    served = Volunteer.schools.through.objects.filter(
+        school_q(user, Perm.VOLUNTEERS_MANAGE, "school")
+    )
+    return qs.filter(pk__in=served.values("volunteer_id"))
+
+
+@scope("volunteers.opportunity")
+def _opportunities(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(school_q(user, Perm.VOLUNTEERS_MANAGE))
+
+
+@scope("volunteers.volunteervisit")
+def _volunteer_visits(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(school_q(user, Perm.VOLUNTEERS_MANAGE, "visit__school"))
+
+
+def may_manage_volunteer(user: Any, volunteer: Any) -> bool:
+    """Decide on, record checks and training for, and sign up a volunteer: those who manage
+    volunteers at one of the volunteer's schools."""
+    return any(has_perm(user, Perm.VOLUNTEERS_MANAGE, s) for s in volunteer.schools.all())
+
+
+def may_manage_training(user: Any, district: Any) -> bool:
+    """The district's training requirements: anyone who manages volunteers in the district."""
+    district_id = getattr(district, "pk", district)
+    return district_id in _districts_with(user, Perm.VOLUNTEERS_MANAGE)
