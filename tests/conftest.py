@@ -211,3 +211,19 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
     for the rest of the session, and the Channels tests (async_to_sync) cannot run beside it."""
     items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
+
+
+def cache_text() -> str:
+    """The cache's keys and values, from the in-memory cache or Redis (the throttles' counters
+    and their key live there), for tests that prove nothing about a caller is kept."""
+    from django.core.cache import cache
+
+    store = getattr(cache, "_cache", None)
+    if isinstance(store, dict):  # the in-memory cache
+        return "\n".join(f"{key} {value!r}" for key, value in store.items())
+    client = cache._cache.get_client()  # Redis
+    return "\n".join(
+        f"{key!r} {client.get(key)!r}"
+        for key in client.scan_iter("*")
+        if client.type(key) == b"string"
+    )

@@ -285,7 +285,9 @@ def start(user: Any, drill: Drill) -> Incident:
     marked DRILL) and link it to the drill."""
     _require_manage(user, drill.school_id)
     with transaction.atomic():
-        drill = Drill.objects.select_for_update().select_related("school").get(pk=drill.pk)
+        drill = (
+            Drill.objects.select_for_update(of=("self",)).select_related("school").get(pk=drill.pk)
+        )
         if drill.started_at is not None or drill.logged_at is not None:
             raise ValidationError({"drill": _("This drill has already been run.")})
         incident = services.raise_incident(
@@ -320,7 +322,9 @@ def log(
     _require_manage(user, drill.school_id)
     with transaction.atomic():
         drill = (
-            Drill.objects.select_for_update().select_related("school", "incident").get(pk=drill.pk)
+            Drill.objects.select_for_update(of=("self",))
+            .select_related("school", "incident")
+            .get(pk=drill.pk)
         )
         incident = drill.incident
         if incident is not None and incident.active:

@@ -272,7 +272,7 @@ def board_url(incident: Incident) -> str:
 
 def _locked(request: ReunificationRequest) -> ReunificationRequest:
     return (
-        ReunificationRequest.objects.select_for_update()
+        ReunificationRequest.objects.select_for_update(of=("self",))
         .select_related("incident", "student", "student__school", "guardian")
         .get(pk=request.pk)
     )

@@ -9,13 +9,12 @@ import logging
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
 from haven.tips import services
 from haven.tips.models import Tip
-from tests.conftest import signed_in
+from tests.conftest import cache_text, signed_in
 from tests.tips import jpeg_bytes, upload
 
 ADDRESS = "203.0.113.77"
@@ -80,19 +79,6 @@ def _model_text() -> str:
 
 def _database_text() -> str:
     return _raw_database_text() + "\n" + _model_text()
-
-
-def _cache_text() -> str:
-    """The cache's keys and values (the throttles' counters and key live there)."""
-    store = getattr(cache, "_cache", None)
-    if isinstance(store, dict):  # the in-memory cache
-        return "\n".join(f"{key} {value!r}" for key, value in store.items())
-    client = cache._cache.get_client()  # Redis
-    return "\n".join(
-        f"{key!r} {client.get(key)!r}"
-        for key in client.scan_iter("*")
-        if client.type(key) == b"string"
-    )
 
 
 def test_no_trace_of_the_reporters_address_or_browser_anywhere(
@@ -171,7 +157,7 @@ def test_no_trace_of_the_reporters_address_or_browser_anywhere(
     assert "Third period chemistry" not in _raw_database_text()
     assert "Third period chemistry" in _model_text()
     stored = _database_text()
-    cached = _cache_text()
+    cached = cache_text()
     for marker in MARKERS:
         assert marker not in stored, f"{marker!r} is in the database"
         assert marker not in logged, f"{marker!r} is in the log output"

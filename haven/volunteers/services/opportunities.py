@@ -94,7 +94,9 @@ def book(opportunity: Opportunity, volunteer: Volunteer, actor: Any = None) -> S
     taken."""
     with transaction.atomic():
         opportunity = (
-            Opportunity.objects.select_for_update().select_related("school").get(pk=opportunity.pk)
+            Opportunity.objects.select_for_update(of=("self",))
+            .select_related("school")
+            .get(pk=opportunity.pk)
         )
         if opportunity.cancelled_at is not None:
             raise ValidationError({"opportunity": _("This opportunity was cancelled.")})
