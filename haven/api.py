@@ -3,13 +3,15 @@ policy's, exactly as for the pages. Errors are JSON that name the field."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from haven.accounts.models import ApiToken
@@ -25,12 +27,39 @@ class BearerToken(HttpBearer):
         return found.user
 
 
+class NulInBody(ValueError):
+    """A JSON body holds a NUL character in a string or a key."""
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+class JsonParser(Parser):
+    """JSON bodies as django-ninja reads them, refusing a NUL character anywhere: no field takes
+    one, and PostgreSQL cannot store or even compare it. (An endpoint that reads its own body,
+    like the triage signals', decides for itself.)"""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if _holds_nul(data):
+            raise NulInBody
+        return cast(dict[str, Any], data)
+
+
 api = NinjaAPI(
     title="Haven API",
     version="1",
     urls_namespace="api",
     auth=[BearerToken(), django_auth],
     docs_url="/docs",
+    parser=JsonParser(),
 )
 
 
@@ -82,6 +111,15 @@ def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     )
     response["WWW-Authenticate"] = 'Bearer realm="haven"'
     return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, NulInBody):  # ninja reports any parser error as one HttpError
+        return _error(
+            request, 400, "The body contains a NUL character (\\u0000), which no field accepts."
+        )
+    return _error(request, exc.status_code, str(exc))
 
 
 @api.exception_handler(PermissionDenied)

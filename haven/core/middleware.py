@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 # Everything is served by Haven itself: no page may load from another origin.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -33,3 +34,32 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "geolocation=(), microphone=(), interest-cohort=()"
         )
         return response
+
+
+NUL = "\x00"
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    """A NUL character in the path or the query string. No page or endpoint takes one there, and
+    PostgreSQL refuses it in any text it compares, so such a request is refused before a view runs.
+    Bodies are the views' to judge: forms refuse NUL field by field, and an endpoint that takes
+    text from outside tools (the triage signals) strips it so that a signal is never lost."""
+    if NUL in request.path:
+        return True
+    return any(NUL in key or any(NUL in v for v in values) for key, values in request.GET.lists())
+
+
+class RefuseNulMiddleware:
+    """Answers 400 with a clear message (JSON on the API) to a request whose path or query
+    carries a NUL character, instead of letting it reach the database as a server error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _carries_nul(request):
+            message = _("The address contains a NUL character, which no field accepts.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
