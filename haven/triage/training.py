@@ -20,8 +20,9 @@ character 3-5-grams, urgency cue markers) of the normalised, negation-marked tex
 category a logistic regression calibrated with Platt scaling (``CalibratedClassifierCV``, sigmoid,
 3 stratified folds) trained on the rows labelled for that category, and three more on the
 corpus's urgency labels, as a ladder: "routine or above", "high or above" and "imminent".
-Everything is seeded and fitted on one thread; the same data gives the same model on the same
-library versions. Pickles are not byte-identical between runs, so
+Everything is seeded and fitted on one thread, and the vocabulary's ties are broken by the
+feature itself (:func:`select_features`), so the same data gives the same model on the same
+library versions, whatever the CPU. Pickles are not byte-identical between runs, so
 :func:`differences` compares models by what they compute: vocabulary, weights and calibration
 (to 1e-6) and their scores on a probe set.
 """
@@ -43,7 +44,7 @@ import joblib
 import numpy as np
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
@@ -254,12 +255,24 @@ def _classifier(c: float = C) -> CalibratedClassifierCV:
     )
 
 
-def vectorizer() -> TfidfVectorizer:
+def select_features(marked: list[str]) -> list[str]:
+    """The ``MAX_FEATURES`` most frequent features (total count, as scikit-learn's
+    ``max_features``) among those in at least ``MIN_DF`` texts, ties broken by the feature itself.
+
+    scikit-learn breaks ties with an unstable sort whose order depends on the CPU's vector
+    instructions, so its own ``max_features`` picks a different vocabulary on another machine."""
+    counts = CountVectorizer(analyzer=triage_text.features, min_df=MIN_DF)
+    X = counts.fit_transform(marked)
+    totals = np.asarray(X.sum(axis=0)).ravel()
+    names = counts.get_feature_names_out()
+    ranked = sorted(range(len(names)), key=lambda i: (-int(totals[i]), names[i]))
+    return sorted(str(names[i]) for i in ranked[:MAX_FEATURES])
+
+
+def vectorizer(vocabulary: list[str]) -> TfidfVectorizer:
+    # The analyser does all the normalising (the negation marks are upper case on purpose).
     return TfidfVectorizer(
-        analyzer=triage_text.features,
-        sublinear_tf=True,
-        min_df=MIN_DF,
-        max_features=MAX_FEATURES,
+        analyzer=triage_text.features, lowercase=False, sublinear_tf=True, vocabulary=vocabulary
     )
 
 
@@ -275,7 +288,7 @@ def fit(examples: list[Example]) -> dict[str, Any]:
 
 def _fit(examples: list[Example]) -> dict[str, Any]:
     marked = [triage_text.prepare(e.text).marked for e in examples]
-    vec = vectorizer()
+    vec = vectorizer(select_features(marked))
     X = vec.fit_transform(marked)
     weights = np.array([e.weight for e in examples])
     models: dict[str, CalibratedClassifierCV] = {}
