@@ -3,7 +3,7 @@
 Public pages like the tip line's (:mod:`haven.core.public`): no sign-in and no cookie, the language
 from ``?lang=`` or the browser, ``no-store`` and ``no-referrer`` on every answer. The
 confirmation is the answer to the POST that stored the application. Nothing about the caller's
-network is stored: the throttle is :mod:`haven.tips.throttle`'s keyed, daily-changing hash, kept
+network is stored: the throttle is :mod:`haven.core.throttle`'s keyed, daily-changing hash, kept
 only in the cache.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
+from haven.core import throttle
 from haven.core.models import District, School
 from haven.core.public import public_page, render_public
-from haven.tips import throttle
 from haven.volunteers import links, services
 from haven.volunteers.forms import ApplicationForm, add_service_errors
 

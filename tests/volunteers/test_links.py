@@ -14,7 +14,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from haven.tips import throttle
+from haven.core import throttle
 from haven.volunteers import links, public_views, services
 from haven.volunteers.models import Volunteer
 from tests.conftest import signed_in

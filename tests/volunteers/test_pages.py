@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from haven.audit.models import AuditEvent
-from haven.tips import throttle
+from haven.core import throttle
 from haven.visitors.models import Visit
 from haven.volunteers import public_views
 from haven.volunteers.models import BackgroundCheck, Opportunity, Volunteer, VolunteerVisit
