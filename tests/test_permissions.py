@@ -69,6 +69,17 @@ def _tip(world: dict[str, Any]) -> Any:
     return world["tip"]
 
 
+def _training_type(world: dict[str, Any]) -> int:
+    """A training the district asks of its volunteers, made once per test."""
+    if "training_type" not in world:
+        from haven.volunteers.models import TrainingType
+
+        world["training_type"] = TrainingType.objects.create(
+            district=world["maya"].school.district, name="Mandated reporter"
+        )
+    return world["training_type"].pk
+
+
 def _same(path: str, world: dict[str, Any]) -> str:
     return path
 
@@ -439,6 +450,15 @@ PAGES: dict[str, Route] = {
         "post",
         400,
     ),
+    # Posted without a reason: refused next to the form.
+    "volunteers:cancel_opportunity": Route(
+        lambda w: f"/volunteers/opportunities/{world_opportunity(w)}/cancel/",
+        "coordinator",
+        "teacher",
+        404,
+        "post",
+        400,
+    ),
     "volunteers:cancel_sign_up": Route(
         lambda w: f"/volunteers/sign-ups/{world_signup(w)}/cancel/",
         "coordinator",
@@ -448,6 +468,9 @@ PAGES: dict[str, Route] = {
         302,
     ),
     "volunteers:training": Route(lambda w: "/volunteers/training/", "coordinator", "teacher", 404),
+    "volunteers:change_training": Route(
+        lambda w: f"/volunteers/training/{_training_type(w)}/", "coordinator", "teacher", 404
+    ),
     "volunteers:hours": Route(lambda w: "/volunteers/hours/", "coordinator", "teacher", 404),
     "volunteers:hours_export": Route(
         lambda w: "/volunteers/hours.csv", "coordinator", "teacher", 404

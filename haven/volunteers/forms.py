@@ -226,3 +226,29 @@ class HoursForm(forms.Form):
         if start and end and end < start:
             self.add_error("end", _("The end date is before the start date."))
         return data
+
+
+class CancelOpportunityForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        help_text=_("Sent by e-mail to the volunteers who signed up."),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Give the reason for cancelling: it is sent to the volunteers.")
+        },
+    )
+
+
+class ChangeTrainingTypeForm(forms.Form):
+    valid_months = forms.IntegerField(
+        label=_("Valid for (months)"),
+        help_text=_("Empty: never needs renewing."),
+        min_value=1,
+        max_value=120,
+        required=False,
+    )
+    required = forms.BooleanField(label=_("Required of every volunteer"), required=False)
+    active = forms.BooleanField(
+        label=_("In use (untick to retire it: it is then asked of nobody)"), required=False
+    )

@@ -175,6 +175,8 @@ class Opportunity(models.Model):
     ends_at = models.DateTimeField()
     slots = models.PositiveSmallIntegerField()
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Why it was cancelled, as told to the signed-up volunteers (not sensitive: plain text).
+    cancel_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -18,8 +18,10 @@ urlpatterns = [
     path("opportunities/", views.opportunities, name="opportunities"),
     path("opportunities/<int:pk>/", views.opportunity, name="opportunity"),
     path("opportunities/<int:pk>/sign-up/", views.sign_up, name="sign_up"),
+    path("opportunities/<int:pk>/cancel/", views.cancel_opportunity, name="cancel_opportunity"),
     path("sign-ups/<int:pk>/cancel/", views.cancel_sign_up, name="cancel_sign_up"),
     path("training/", views.training, name="training"),
+    path("training/<int:pk>/", views.change_training, name="change_training"),
     path("hours/", views.hours_report, name="hours"),
     path("hours.csv", views.hours_export, name="hours_export"),
 ]

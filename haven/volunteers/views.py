@@ -33,6 +33,8 @@ from haven.visitors.models import Outcome
 from haven.volunteers import hours, links, services
 from haven.volunteers.forms import (
     ApproveForm,
+    CancelOpportunityForm,
+    ChangeTrainingTypeForm,
     CheckForm,
     DeclineForm,
     HoursForm,
@@ -389,9 +391,16 @@ def _candidates(request: HttpRequest, opportunity: Opportunity) -> Any:
 
 @never_cache
 @login_required
-def opportunity(request: HttpRequest, pk: int, form: SignUpForm | None = None) -> HttpResponse:
+def opportunity(
+    request: HttpRequest,
+    pk: int,
+    form: SignUpForm | None = None,
+    cancel_form: CancelOpportunityForm | None = None,
+) -> HttpResponse:
     item = _visible_opportunity(request, pk)
     signups = list(item.signups.select_related("volunteer"))
+    over = item.ends_at <= timezone.now()
+    may_manage = policy.has_perm(request.user, Perm.VOLUNTEERS_MANAGE, item.school_id)
     return render(
         request,
         "volunteers/opportunity.html",
@@ -400,11 +409,34 @@ def opportunity(request: HttpRequest, pk: int, form: SignUpForm | None = None) -
             "signups": signups,
             "left": max(0, item.slots - len(signups)),
             "full": len(signups) >= item.slots,
+            "cancelled": item.cancelled_at is not None,
+            "over": over,
+            "may_manage": may_manage,
             "form": form or SignUpForm(volunteers=_candidates(request, item)),
+            "cancel_form": cancel_form or CancelOpportunityForm(),
             "tab": "opportunities",
         },
-        status=400 if form is not None and form.errors else 200,
+        status=400 if any(f is not None and f.errors for f in (form, cancel_form)) else 200,
     )
+
+
+@require_POST
+@login_required
+def cancel_opportunity(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel the opportunity with a reason; the signed-up volunteers are told by e-mail."""
+    item = _visible_opportunity(request, pk)
+    form = CancelOpportunityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_opportunity(request.user, item, form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Opportunity cancelled. The signed-up volunteers are told by e-mail.")
+            )
+            return redirect("volunteers:opportunity", item.pk)
+    return opportunity(request, pk, cancel_form=form)
 
 
 @require_POST
@@ -446,6 +478,11 @@ def cancel_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
 # --- training requirements ------------------------------------------------------------------------
 
 
+def _trainings(district_id: int) -> Any:
+    """The district's training, in use first (retired ones stay listed, to bring them back)."""
+    return TrainingType.objects.filter(district_id=district_id).order_by("-active", "name")
+
+
 @never_cache
 @login_required
 def training(request: HttpRequest) -> HttpResponse:
@@ -471,7 +508,46 @@ def training(request: HttpRequest) -> HttpResponse:
         "volunteers/training.html",
         {
             "form": form,
-            "trainings": TrainingType.objects.filter(district_id=district_id, active=True),
+            "trainings": _trainings(district_id),
+            "tab": "training",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+def change_training(request: HttpRequest, pk: int) -> HttpResponse:
+    """The training page with one training's form: its validity, whether it is required, and
+    whether it is still in use (retired when not)."""
+    schools = _require(request)
+    district_id = schools.first().district_id
+    item = TrainingType.objects.filter(pk=pk, district_id=district_id).first()
+    if item is None or not policy.may_manage_training(request.user, district_id):
+        raise Http404
+    initial = {"valid_months": item.valid_months, "required": item.required, "active": item.active}
+    form = ChangeTrainingTypeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_training_type(
+                request.user,
+                item,
+                valid_months=form.cleaned_data["valid_months"],
+                required=form.cleaned_data["required"],
+                active=form.cleaned_data["active"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Training changed: %(name)s.") % {"name": item.name})
+            return redirect("volunteers:training")
+    return render(
+        request,
+        "volunteers/training.html",
+        {
+            "change_form": form,
+            "editing": item,
+            "trainings": _trainings(district_id),
             "tab": "training",
         },
         status=400 if form.errors else 200,

@@ -34,6 +34,7 @@ from haven.volunteers.services.applications import (
 )
 from haven.volunteers.services.checks import (
     add_training_type,
+    change_training_type,
     notify_expiring,
     record_check,
     record_training,
@@ -41,6 +42,7 @@ from haven.volunteers.services.checks import (
 from haven.volunteers.services.frontdesk import find_for_check_in, for_check_in, record_visit
 from haven.volunteers.services.opportunities import (
     book,
+    cancel_opportunity,
     cancel_sign_up,
     open_opportunities,
     post_opportunity,
@@ -60,7 +62,9 @@ __all__ = [
     "apply",
     "approve",
     "book",
+    "cancel_opportunity",
     "cancel_sign_up",
+    "change_training_type",
     "check_expires_on",
     "check_state",
     "current_check",

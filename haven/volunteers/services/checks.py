@@ -150,6 +150,46 @@ def add_training_type(
     return training
 
 
+def change_training_type(
+    actor: Any,
+    training: TrainingType,
+    *,
+    valid_months: int | None,
+    required: bool,
+    active: bool,
+) -> TrainingType:
+    """Change how long a training stays valid, whether every volunteer must have it, or retire it
+    (inactive: no longer asked of anybody, and no longer offered when recording training). Only
+    required and active training counts toward eligibility (:mod:`haven.volunteers.eligibility`),
+    so making one optional or retiring it never makes a volunteer ineligible."""
+    if not policy.may_manage_training(actor, training.district_id):
+        raise PermissionDenied(_("You may not change this district's training."))
+    if valid_months is not None and (
+        isinstance(valid_months, bool)
+        or not isinstance(valid_months, int)
+        or not 1 <= valid_months <= 120
+    ):
+        raise ValidationError(
+            {"valid_months": _("Between 1 and 120 months, or empty for no renewal.")}
+        )
+    values = {"valid_months": valid_months, "required": bool(required), "active": bool(active)}
+    with transaction.atomic():
+        training = TrainingType.objects.select_for_update().get(pk=training.pk)
+        changed = sorted(name for name, value in values.items() if getattr(training, name) != value)
+        if not changed:
+            return training
+        for name in changed:
+            setattr(training, name, values[name])
+        training.save(update_fields=changed)
+        audit.record(
+            actor,
+            "update",
+            training,
+            detail={"changed": changed, **{name: values[name] for name in changed}},
+        )
+    return training
+
+
 def notify_expiring(on: dt.date | None = None) -> int:
     """Tell the coordinators of approved volunteers whose check is expiring or has expired — once
     per state of each check. Returns the number of checks notified."""
