@@ -112,7 +112,9 @@ def list_volunteers(
 ):
     """Volunteers of the caller's schools, by name, with whether each is eligible today."""
     _require(request)
-    qs = policy.visible_to(request.user, Volunteer).prefetch_related("schools")
+    qs = services.for_eligibility(
+        policy.visible_to(request.user, Volunteer).prefetch_related("schools")
+    )
     if status:
         qs = qs.filter(status=status)
     if school:
@@ -127,7 +129,8 @@ def list_volunteers(
         ("volunteers.volunteer", "list"),
         detail={"rows": len(volunteers), "api": True},
     )
-    return [_out(v, services.eligibility(v)) for v in volunteers]
+    required = services.required_trainings(v.district_id for v in volunteers)
+    return [_out(v, services.eligibility(v, required=required)) for v in volunteers]
 
 
 def _hours_total(total: hours.Total) -> dict:

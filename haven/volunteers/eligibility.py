@@ -5,20 +5,27 @@ decides (the coordinator's pages, sign-ups, the front desk and the API all ask :
 (it expires ``HAVEN_VOLUNTEER_CHECK_RENEWAL_YEARS`` after the clearance date: valid until the day
 before), and every required training of the district is completed and current. A check within
 ``HAVEN_VOLUNTEER_EXPIRING_DAYS`` of its expiry is still valid, with a warning.
+
+A list of volunteers asks the same number of queries whatever its length: it narrows its queryset
+with :func:`for_eligibility` (checks and trainings prefetched) and passes
+``required=required_trainings(...)`` (the districts' required trainings, loaded once). Without
+them, :func:`eligibility` reads what it needs itself; the decision is the same either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Prefetch, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from haven.core.models import School
-from haven.volunteers.models import BackgroundCheck, TrainingType, Volunteer
+from haven.volunteers.models import BackgroundCheck, TrainingRecord, TrainingType, Volunteer
 
 # --- settings and date arithmetic -----------------------------------------------------------------
 
@@ -85,9 +92,47 @@ def check_state(check: BackgroundCheck | None, on: dt.date | None = None) -> str
     return CheckState.CLEARED
 
 
+def _prefetched(volunteer: Volunteer, name: str) -> bool:
+    return name in getattr(volunteer, "_prefetched_objects_cache", {})
+
+
 def current_check(volunteer: Volunteer) -> BackgroundCheck | None:
-    """The check in force: the newest one recorded."""
+    """The check in force: the newest one recorded (by request date, then the latest recorded)."""
+    if _prefetched(volunteer, "checks"):
+        checks = list(volunteer.checks.all())
+        return max(checks, key=lambda c: (c.requested_on, c.pk)) if checks else None
     return volunteer.checks.order_by("-requested_on", "-pk").first()
+
+
+def for_eligibility(volunteers: QuerySet[Volunteer]) -> QuerySet[Volunteer]:
+    """``volunteers`` with what :func:`eligibility` reads prefetched: their checks (newest first)
+    and training records (with their type), so that a list costs no query per volunteer."""
+    return volunteers.prefetch_related(
+        Prefetch("checks", queryset=BackgroundCheck.objects.order_by("-requested_on", "-pk")),
+        Prefetch("trainings", queryset=TrainingRecord.objects.select_related("training")),
+    )
+
+
+def required_trainings(district_ids: Iterable[int]) -> dict[int, list[TrainingType]]:
+    """Each district's required, active training types (by name; an empty list for a district
+    with none), in one query: pass it to :func:`eligibility` for a list of volunteers."""
+    found: dict[int, list[TrainingType]] = {pk: [] for pk in set(district_ids)}
+    if found:
+        for training in TrainingType.objects.filter(
+            district_id__in=found, required=True, active=True
+        ):
+            found[training.district_id].append(training)
+    return found
+
+
+def _required_for(
+    volunteer: Volunteer, required: Mapping[int, Sequence[TrainingType]] | None
+) -> Sequence[TrainingType]:
+    if required is not None and volunteer.district_id in required:
+        return required[volunteer.district_id]
+    return list(
+        TrainingType.objects.filter(district_id=volunteer.district_id, required=True, active=True)
+    )
 
 
 def training_valid_until(training: TrainingType, completed_on: dt.date) -> dt.date | None:
@@ -115,10 +160,17 @@ def day_text(value: dt.date) -> str:
 
 
 def eligibility(
-    volunteer: Volunteer, school: School | None = None, on: dt.date | None = None
+    volunteer: Volunteer,
+    school: School | None = None,
+    on: dt.date | None = None,
+    *,
+    required: Mapping[int, Sequence[TrainingType]] | None = None,
 ) -> Eligibility:
     """May this volunteer volunteer (at ``school``) on ``on`` (today)? With every reason why not:
-    the coordinator and the front desk are told all of them at once."""
+    the coordinator and the front desk are told all of them at once.
+
+    ``required``: the districts' required active trainings from :func:`required_trainings`, when
+    a list asks for many volunteers (a district missing from it is looked up)."""
     day = on or timezone.localdate()
     result = Eligibility(eligible=False)
     Status = Volunteer.Status
@@ -161,10 +213,7 @@ def eligibility(
             record.training_id, dt.date.min
         ):
             done[record.training_id] = record.completed_on
-    required = TrainingType.objects.filter(
-        district_id=volunteer.district_id, required=True, active=True
-    )
-    for training in required:
+    for training in _required_for(volunteer, required):
         completed = done.get(training.pk)
         until = training_valid_until(training, completed) if completed else None
         current = completed is not None and (until is None or day < until)

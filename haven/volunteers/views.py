@@ -9,6 +9,7 @@ so is every page for someone who manages volunteers nowhere). Every change goes 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -96,8 +97,13 @@ def _visible(request: HttpRequest, pk: int) -> Volunteer:
     return volunteer
 
 
-def decorate(volunteer: Volunteer) -> Any:
-    status = services.eligibility(volunteer)
+def decorate(
+    volunteer: Volunteer, required: Mapping[int, Sequence[TrainingType]] | None = None
+) -> Any:
+    """``volunteer`` with its eligibility and the words and tones the pages show. A list passes
+    ``required`` (:func:`services.required_trainings`) and a queryset narrowed with
+    :func:`services.for_eligibility`, so that it asks no query per row."""
+    status = services.eligibility(volunteer, required=required)
     volunteer.tone = STATUS_TONE[Volunteer.Status(volunteer.status)]  # type: ignore[attr-defined]
     volunteer.eligible = status  # type: ignore[attr-defined]
     volunteer.check_tone = CHECK_TONE[status.check_state]  # type: ignore[attr-defined]
@@ -113,7 +119,9 @@ def decorate(volunteer: Volunteer) -> Any:
 def volunteer_list(request: HttpRequest) -> HttpResponse:
     """Volunteers of the user's schools; applications waiting for a decision first."""
     _require(request)
-    qs = policy.visible_to(request.user, Volunteer).prefetch_related("schools")
+    qs = services.for_eligibility(
+        policy.visible_to(request.user, Volunteer).prefetch_related("schools")
+    )
     status = request.GET.get("status", "")
     if status in Volunteer.Status.values:
         qs = qs.filter(status=status)
@@ -132,8 +140,9 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
         waiting=Case(When(status=Volunteer.Status.APPLIED, then=Value(0)), default=Value(1))
     ).order_by("waiting", "last_name", "first_name", "pk")
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    required = services.required_trainings(v.district_id for v in page)
     for volunteer in page:
-        decorate(volunteer)
+        decorate(volunteer, required)
     audit.record(
         request.user,
         "list",

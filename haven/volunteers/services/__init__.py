@@ -20,7 +20,9 @@ from haven.volunteers.eligibility import (
     current_check,
     eligibility,
     expiring_days,
+    for_eligibility,
     renewal_years,
+    required_trainings,
     training_valid_until,
 )
 from haven.volunteers.services._common import MAX_LINE, MAX_SLOTS, MAX_TEXT, school_id_of
@@ -73,6 +75,7 @@ __all__ = [
     "expiring_days",
     "find_for_check_in",
     "for_check_in",
+    "for_eligibility",
     "notify_expiring",
     "open_opportunities",
     "post_opportunity",
@@ -80,6 +83,7 @@ __all__ = [
     "record_training",
     "record_visit",
     "renewal_years",
+    "required_trainings",
     "rescreen",
     "school_id_of",
     "search",

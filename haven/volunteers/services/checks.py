@@ -24,6 +24,7 @@ from haven.volunteers.eligibility import (
     check_state,
     current_check,
     day_text,
+    for_eligibility,
 )
 from haven.volunteers.models import (
     BackgroundCheck,
@@ -195,8 +196,8 @@ def notify_expiring(on: dt.date | None = None) -> int:
     per state of each check. Returns the number of checks notified."""
     day = on or timezone.localdate()
     sent = 0
-    approved = Volunteer.objects.filter(status=Volunteer.Status.APPROVED).prefetch_related(
-        "schools"
+    approved = for_eligibility(
+        Volunteer.objects.filter(status=Volunteer.Status.APPROVED).prefetch_related("schools")
     )
     for volunteer in approved:
         check = current_check(volunteer)
