@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.test.testcases import LiveServerThread
+from pytest_django import live_server_helper
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run where a loop
 # is running unless told that this is on purpose (the test thread only sets up data).
@@ -33,6 +37,48 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class OneRequestAtATime(LiveServerThread):
+    """The live server, answering one request at a time on SQLite. Its threads each open the test
+    database (in memory, shared cache) and SQLite locks tables, not rows, there: when a page's
+    background requests (the alert stream, the notification socket's retries) meet a click, one
+    thread's statement can fail on a table lock and take its transaction with it ("no such
+    savepoint"). A streamed response (the alert stream) is served outside the lock, so it never
+    holds up the others. On PostgreSQL the server stays concurrent."""
+
+    def _create_server(self, connections_override: Any = None) -> Any:
+        from django.db import connections
+
+        server = super()._create_server(connections_override)
+        if connections["default"].vendor != "sqlite":
+            return server
+        lock = threading.Lock()
+        set_app = server.set_app
+
+        def serialised(app: Any) -> None:
+            def one_at_a_time(environ: Any, start_response: Any) -> Any:
+                with lock:
+                    return app(environ, start_response)
+
+            set_app(one_at_a_time)
+
+        server.set_app = serialised
+        return server
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """pytest-django's live server, with :class:`OneRequestAtATime` as its thread."""
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with mock.patch("django.test.testcases.LiveServerThread", OneRequestAtATime):
+        server = live_server_helper.LiveServer(addr)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
