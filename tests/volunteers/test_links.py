@@ -3,7 +3,6 @@ keyed hash, carried only in POST bodies, and signing up under the same rules as 
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 
@@ -19,21 +18,10 @@ from haven.volunteers import links, public_views, services
 from haven.volunteers.models import Volunteer
 from tests.conftest import signed_in
 from tests.volunteers.world import applied, eligible
+from tests.volunteers.world import opportunity as _opportunity
 
 pytestmark = pytest.mark.django_db
 SHIFTS = "/volunteer/shifts/"
-
-
-def _opportunity(coordinator, school, slots=2, title="Book fair"):
-    start = timezone.now() + dt.timedelta(days=3)
-    return services.post_opportunity(
-        coordinator,
-        school,
-        title=title,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-        slots=slots,
-    )
 
 
 @given(st.text(max_size=80))

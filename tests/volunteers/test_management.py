@@ -6,6 +6,7 @@ through the pages."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 import time_machine
@@ -18,23 +19,14 @@ from haven.core.models import District, School
 from haven.volunteers import links, services
 from haven.volunteers.models import SignUp, TrainingType, Volunteer
 from tests.conftest import make_user, signed_in
-from tests.volunteers.world import eligible, training
+from tests.volunteers.world import eligible, opportunity, training
 
 pytestmark = pytest.mark.django_db
 
 SHIFTS = "/volunteer/shifts/"
 
 
-def _opportunity(coordinator, school, *, days=3, title="Book fair", slots=5):
-    start = timezone.now() + dt.timedelta(days=days)
-    return services.post_opportunity(
-        coordinator,
-        school,
-        title=title,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-        slots=slots,
-    )
+_opportunity = partial(opportunity, slots=5)
 
 
 def _second(school, coordinator):

@@ -59,6 +59,21 @@ def eligible(school: Any, coordinator: Any, *, cleared_days_ago: int = 30, **cha
 # --- for the permission table (tests/test_permissions.py) -----------------------------------------
 
 
+def opportunity(
+    coordinator: Any, school: Any, *, days: int = 3, slots: int = 2, title: str = "Book fair"
+) -> Any:
+    """A two-hour shift ``days`` from now, posted by ``coordinator``."""
+    start = timezone.now() + dt.timedelta(days=days)
+    return services.post_opportunity(
+        coordinator,
+        school,
+        title=title,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        slots=slots,
+    )
+
+
 def world_volunteer(world: dict) -> int:
     """An eligible volunteer at Northside, made once per test."""
     if "volunteer" not in world:
