@@ -1,6 +1,8 @@
 # Haven: `make run` serves the demo, `make test` runs the whole suite. Both set everything up.
 PYTHON ?= python3
 VENV := .venv
+# The suite runs in one process per core (pytest-xdist); JOBS=1 runs it in this process.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -18,7 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n $(JOBS) --durations=20 $(PYTEST_ARGS)
 
 # What CI checks besides the suite: production settings, migrations in step with the models, types.
 check: $(STAMP)

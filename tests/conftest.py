@@ -202,6 +202,33 @@ def client_for():
     return signed_in
 
 
+def pytest_configure(config):
+    _one_redis_database_per_worker()
+
+
+def _one_redis_database_per_worker() -> None:
+    """Under pytest-xdist every worker flushes its Redis database before each test (see
+    `_isolated_data_dir`); workers sharing one would clear each other's throttles and hear each
+    other's alerts. Worker gwN uses the database N below the one REDIS_URL names. Django builds its
+    cache and channel layer from these settings on first use, after this hook."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (worker and settings.REDIS_URL):
+        return
+    parts = urlsplit(settings.REDIS_URL)
+    database = int(parts.path.strip("/") or 0) - int(worker.removeprefix("gw"))
+    if database < 0:
+        raise pytest.UsageError("REDIS_URL's database number is too low for this many workers")
+    url = parts._replace(path=f"/{database}").geturl()
+    settings.REDIS_URL = url
+    settings.CACHES["default"]["LOCATION"] = url
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"] = url
+    settings.HUEY["url"] = url
+
+
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     return f"haven database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
@@ -209,7 +236,12 @@ def pytest_report_header(config):
 
 def pytest_collection_modifyitems(config, items):
     """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
-    for the rest of the session, and the Channels tests (async_to_sync) cannot run beside it."""
+    for the rest of the session, and the Channels tests (async_to_sync) cannot run beside it.
+    (pytest-xdist hands each worker its tests in this order.) Every one of them is marked `e2e`,
+    so that `-m "not e2e"` leaves them all out."""
+    for item in items:
+        if item.nodeid.startswith("tests/e2e/"):
+            item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
 
 

@@ -129,7 +129,8 @@ def haven(tmp_path_factory) -> Iterator[dict[str, Any]]:
         stderr=(data_dir / "server.log").open("w"),
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Patience, not a timing check: on a loaded 2-core machine starting Haven can take a while.
+    deadline = time.monotonic() + 120
     while True:
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - loopback
