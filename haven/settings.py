@@ -338,8 +338,19 @@ HAVEN_VAPID_PRIVATE_KEY = env_str("HAVEN_VAPID_PRIVATE_KEY", "")
 HAVEN_VAPID_PUBLIC_KEY = env_str("HAVEN_VAPID_PUBLIC_KEY", "")
 HAVEN_VAPID_SUBJECT = env_str("HAVEN_VAPID_SUBJECT", "")  # mailto: or https: contact
 HAVEN_PUSH_TTL_SECONDS = env_int("HAVEN_PUSH_TTL_SECONDS", 6 * 3600)
-# Push endpoints and webhooks on plain http or private addresses: only for development and tests.
-HAVEN_ALLOW_LOCAL_ENDPOINTS = env_bool("HAVEN_ALLOW_LOCAL_ENDPOINTS", not PRODUCTION)
+# Push endpoints and webhooks on plain http or private addresses: only for tests, or a developer
+# who points a webhook at their own machine (haven.core.outbound; cloud metadata stays refused).
+HAVEN_ALLOW_LOCAL_ENDPOINTS = env_bool("HAVEN_ALLOW_LOCAL_ENDPOINTS", False)
+# Web Push endpoints are accepted only on the browsers' push services (Chrome and other Chromium
+# browsers: Firebase Cloud Messaging; Firefox: Mozilla's autopush; Safari: Apple's; Edge: Windows
+# Push Notification Services). A host name here adds one, and every name under it.
+HAVEN_PUSH_SERVICES = [
+    "fcm.googleapis.com",
+    "updates.push.services.mozilla.com",
+    "push.apple.com",
+    "notify.windows.com",
+    *env_list("HAVEN_PUSH_SERVICES"),
+]
 # The alert stream: a comment every so often keeps proxies from closing an idle connection; the
 # stream ends after a while and the client reconnects with Last-Event-ID, losing nothing.
 HAVEN_ALERT_HEARTBEAT_SECONDS = env_int("HAVEN_ALERT_HEARTBEAT_SECONDS", 15)
