@@ -40,7 +40,6 @@ import threading
 from collections.abc import Iterator
 
 import pypdfium2 as pdfium
-from PIL import Image
 
 MAX_PDF_PAGES = 40
 #: Pages are drawn at this resolution, or less for a page so large that it would pass
@@ -66,7 +65,7 @@ class TooManyPages(Unreadable):
 
 def clean_pdf(data: bytes) -> bytes:
     """A new PDF holding a picture of each page of ``data``, and nothing else."""
-    pages: list[Image.Image] = []
+    out = io.BytesIO()
     with _pdfium_lock:
         try:
             document = pdfium.PdfDocument(data)
@@ -78,35 +77,37 @@ def clean_pdf(data: bytes) -> bytes:
             if len(document) == 0:
                 raise Unreadable("no pages")
             for index in range(len(document)):
-                page = document[index]
-                try:
-                    width, height = page.get_size()
-                    scale = PDF_DPI / 72
-                    if width * height * scale * scale > MAX_PAGE_PIXELS:
-                        # (a little under, as the renderer rounds each side up)
-                        scale = 0.995 * math.sqrt(MAX_PAGE_PIXELS / (width * height))
-                    bitmap = page.render(scale=scale, may_draw_forms=True)
-                    pages.append(bitmap.to_pil().convert("RGB"))
-                finally:
-                    page.close()
+                # One page in memory at a time: each is appended to the copy as it is drawn.
+                _append_page(document[index], out, first=index == 0)
         except pdfium.PdfiumError as exc:
             raise Unreadable(str(exc)) from exc
         finally:
             document.close()
-    out = io.BytesIO()
-    # Empty title and dates: Pillow then writes no information dictionary at all.
-    pages[0].save(
+    return out.getvalue()
+
+
+def _append_page(page: pdfium.PdfPage, out: io.BytesIO, *, first: bool) -> None:
+    try:
+        width, height = page.get_size()
+        scale = PDF_DPI / 72
+        if width * height * scale * scale > MAX_PAGE_PIXELS:
+            # (a little under, as the renderer rounds each side up)
+            scale = 0.995 * math.sqrt(MAX_PAGE_PIXELS / (width * height))
+        bitmap = page.render(scale=scale, may_draw_forms=True)
+        picture = bitmap.to_pil().convert("RGB")
+    finally:
+        page.close()
+    # No title and no dates: Pillow then writes no information dictionary at all.
+    picture.save(
         out,
         format="PDF",
-        save_all=True,
-        append_images=pages[1:],
-        resolution=PDF_DPI,
+        append=not first,
+        resolution=72 * scale,
         quality=PDF_JPEG_QUALITY,
         title=None,
         creationDate=None,
         modDate=None,
     )
-    return out.getvalue()
 
 
 # --- MP4 / QuickTime (ISO base media file format) ------------------------------------------------
