@@ -26,17 +26,20 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
+#: How many of a name's addresses a request tries (when connecting to the first fails).
+MAX_ADDRESSES = 3
 #: (connect, read) seconds. A push service or a webhook answers at once or not at all.
 TIMEOUT = (3.05, 10.0)
 
@@ -141,6 +144,9 @@ class Target:
     host: str  # lower case, IDNA, no trailing dot; an IPv6 literal without brackets
     port: int
     address: str
+    #: Every address the name gave, all checked (``address`` first): another is tried only when
+    #: connecting to one fails, before anything was sent.
+    addresses: tuple[str, ...] = ()
 
     @property
     def host_header(self) -> str:
@@ -234,7 +240,15 @@ def check(url: str, *, hosts: Iterable[str] | None = None) -> Target:
     for address in addresses:
         if refusal(address, allow_local=allow_local):
             raise Refused(_("must not point into a private network"))
-    return Target(target.url, target.scheme, target.host, target.port, str(addresses[0]))
+    usable = tuple(dict.fromkeys(str(a) for a in addresses))[:MAX_ADDRESSES]
+    return Target(target.url, target.scheme, target.host, target.port, usable[0], usable)
+
+
+def _not_connected(exc: requests.ConnectionError) -> bool:
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 class _PinnedAdapter(HTTPAdapter):
@@ -247,9 +261,17 @@ class _PinnedAdapter(HTTPAdapter):
         except Unresolvable as exc:
             raise requests.ConnectionError(str(exc), request=request) from None
         request.headers["Host"] = target.host_header
-        request.haven_target = target
         kwargs["proxies"] = {}
-        return super().send(request, *args, **kwargs)
+        addresses = target.addresses or (target.address,)
+        for number, address in enumerate(addresses, start=1):
+            request.haven_target = replace(target, address=address)
+            try:
+                return super().send(request, *args, **kwargs)
+            except requests.ConnectionError as exc:
+                # Only a failure to connect (nothing sent yet) moves on to the next address.
+                if number == len(addresses) or not _not_connected(exc):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def build_connection_pool_key_attributes(
         self, request: Any, verify: Any, cert: Any = None

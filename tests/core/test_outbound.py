@@ -307,3 +307,23 @@ def test_tls_names_the_host_and_checks_its_certificate_at_the_pinned_address(set
                 session=session,
             )
     assert len(seen["requests"]) == 1
+
+
+def test_when_the_first_address_does_not_answer_the_next_checked_one_is_tried(settings):
+    settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = True
+    with server(201) as seen:
+        # The server listens on 127.0.0.1 only: connecting to 127.0.0.2 is refused.
+        names = {"two.haven-test.example": ["127.0.0.2", "127.0.0.1"]}
+        with resolving(names):
+            response = outbound.post(
+                f"http://two.haven-test.example:{seen['port']}/x", data=b"{}", headers={}
+            )
+    assert response.status_code == 201 and len(seen["requests"]) == 1
+
+
+def test_no_more_addresses_than_the_limit_are_kept():
+    names = {"many.example.org": [f"93.184.215.{n}" for n in range(1, 10)]}
+    with resolving(names):
+        target = outbound.check("https://many.example.org/")
+    assert len(target.addresses) == outbound.MAX_ADDRESSES
+    assert target.address == target.addresses[0] == "93.184.215.1"
