@@ -8,6 +8,7 @@ encryption key.
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -341,6 +342,15 @@ HAVEN_PUSH_TTL_SECONDS = env_int("HAVEN_PUSH_TTL_SECONDS", 6 * 3600)
 # Push endpoints and webhooks on plain http or private addresses: only for tests, or a developer
 # who points a webhook at their own machine (haven.core.outbound; cloud metadata stays refused).
 HAVEN_ALLOW_LOCAL_ENDPOINTS = env_bool("HAVEN_ALLOW_LOCAL_ENDPOINTS", False)
+# Private networks that webhooks may reach (a PA system or door controller on the district's own
+# network), e.g. "10.20.0.0/24,fd12:3456::/48". Set by the operator, never in the app; cloud
+# metadata addresses stay refused whatever is listed.
+try:
+    HAVEN_WEBHOOK_NETWORKS = [
+        ipaddress.ip_network(net, strict=False) for net in env_list("HAVEN_WEBHOOK_NETWORKS")
+    ]
+except ValueError as exc:
+    raise ConfigError(f"HAVEN_WEBHOOK_NETWORKS: {exc}") from exc
 # Web Push endpoints are accepted only on the browsers' push services (Chrome and other Chromium
 # browsers: Firebase Cloud Messaging; Firefox: Mozilla's autopush; Safari: Apple's; Edge: Windows
 # Push Notification Services). A host name here adds one, and every name under it.

@@ -85,7 +85,8 @@ _REFUSED_V6 = [
 ]
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 #: Names that only mean something inside a network (or to a cloud's metadata service).
-_REFUSED_NAMES = ("localhost", "metadata", "instance-data", "metadata.google.internal")
+_METADATA_NAMES = ("metadata", "instance-data", "metadata.google.internal")
+_REFUSED_NAMES = ("localhost", *_METADATA_NAMES)
 _REFUSED_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".arpa")
 #: Refused even while HAVEN_ALLOW_LOCAL_ENDPOINTS is on: no development needs them.
 _METADATA = [
@@ -117,15 +118,19 @@ def _embedded_v4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None
     return None
 
 
-def refusal(address: Address, *, allow_local: bool = False) -> str:
+Networks = Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
+
+
+def refusal(address: Address, *, allow_local: bool = False, networks: Networks = ()) -> str:
     """Why Haven will not connect to ``address`` ("" when it may; the reason is for logs, not
-    for people). With ``allow_local`` (development, tests) only cloud metadata is refused."""
+    for people). An address in one of ``networks`` (which the operator allowed) may be reached;
+    with ``allow_local`` (tests, development) every address may; cloud metadata never."""
     if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
         address = ipaddress.IPv6Address(str(address).split("%", 1)[0])
     embedded = _embedded_v4(address) if isinstance(address, ipaddress.IPv6Address) else None
     if any(address in net or (embedded and embedded in net) for net in _METADATA):
         return "a cloud metadata address"
-    if allow_local:
+    if allow_local or any(address.version == net.version and address in net for net in networks):
         return ""
     if embedded is not None and refusal(embedded):
         return "an IPv6 form of a private IPv4 address"
@@ -174,9 +179,12 @@ def host_matches(host: str, suffixes: Iterable[str]) -> bool:
     return False
 
 
-def parse(url: str, *, hosts: Iterable[str] | None = None) -> Target:
+def parse(url: str, *, hosts: Iterable[str] | None = None, networks: Networks = ()) -> Target:
     """Check what the URL itself says (scheme, credentials, name, and ``hosts`` when given: the
-    only names allowed); the address is checked by :func:`check`. Raises :class:`Refused`."""
+    only names allowed); the address is checked by :func:`check`. With ``networks`` (private
+    networks the operator allowed) a local-looking name is left to the address check. Raises
+    :class:`Refused`."""
+    networks = tuple(networks)
     allow_local = settings.HAVEN_ALLOW_LOCAL_ENDPOINTS
     if not isinstance(url, str) or len(url) > 2000 or any(ord(c) < 33 for c in url):
         raise Refused(_("is not a valid URL"))
@@ -202,11 +210,12 @@ def parse(url: str, *, hosts: Iterable[str] | None = None) -> Target:
         except UnicodeError:
             raise Refused(_("is not a valid URL")) from None
         local_name = "." not in host or host in _REFUSED_NAMES or host.endswith(_REFUSED_SUFFIXES)
-        if local_name and not (allow_local and host == "localhost"):
+        metadata_name = host in _METADATA_NAMES
+        if metadata_name or (local_name and not networks and not allow_local):
             raise Refused(_("must not point into a private network"))
     if hosts is not None and not host_matches(host, hosts):
         raise Refused(_("is not a known push service"))
-    if literal is not None and refusal(literal, allow_local=allow_local):
+    if literal is not None and refusal(literal, allow_local=allow_local, networks=networks):
         raise Refused(_("must not point into a private network"))
     return Target(
         url=url,
@@ -217,11 +226,12 @@ def parse(url: str, *, hosts: Iterable[str] | None = None) -> Target:
     )
 
 
-def check(url: str, *, hosts: Iterable[str] | None = None) -> Target:
+def check(url: str, *, hosts: Iterable[str] | None = None, networks: Networks = ()) -> Target:
     """:func:`parse`, then resolve the name once and check every address it gives; the target
     carries the first address, the one to connect to. Raises :class:`Refused` (or
     :class:`Unresolvable`)."""
-    target = parse(url, hosts=hosts)
+    networks = tuple(networks)
+    target = parse(url, hosts=hosts, networks=networks)
     if target.address:
         return target
     try:
@@ -238,7 +248,7 @@ def check(url: str, *, hosts: Iterable[str] | None = None) -> Target:
         raise Unresolvable(_("does not resolve to an address"))
     allow_local = settings.HAVEN_ALLOW_LOCAL_ENDPOINTS
     for address in addresses:
-        if refusal(address, allow_local=allow_local):
+        if refusal(address, allow_local=allow_local, networks=networks):
             raise Refused(_("must not point into a private network"))
     usable = tuple(dict.fromkeys(str(a) for a in addresses))[:MAX_ADDRESSES]
     return Target(target.url, target.scheme, target.host, target.port, usable[0], usable)
@@ -255,9 +265,13 @@ class _PinnedAdapter(HTTPAdapter):
     """Checks each request's URL and connects to the checked address, keeping the name for the
     Host header and for TLS (SNI and the certificate's host name)."""
 
+    def __init__(self, networks: Networks = ()) -> None:
+        super().__init__()
+        self.networks = tuple(networks)
+
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            target = check(request.url)
+            target = check(request.url, networks=self.networks)
         except Unresolvable as exc:
             raise requests.ConnectionError(str(exc), request=request) from None
         request.headers["Host"] = target.host_header
@@ -288,12 +302,13 @@ class _PinnedAdapter(HTTPAdapter):
 
 
 class Session(requests.Session):
-    """A ``requests`` session through the guard: pinned addresses, no redirects, no proxies."""
+    """A ``requests`` session through the guard: pinned addresses, no redirects, no proxies.
+    ``networks``: private networks the operator allowed this kind of request to reach."""
 
-    def __init__(self) -> None:
+    def __init__(self, networks: Networks = ()) -> None:
         super().__init__()
         self.trust_env = False  # no proxy, no .netrc credentials from the environment
-        adapter = _PinnedAdapter()
+        adapter = _PinnedAdapter(networks)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
 
@@ -313,10 +328,11 @@ def post(
     headers: dict[str, str],
     timeout: float | tuple[float, float] = TIMEOUT,
     session: Session | None = None,
+    networks: Networks = (),
 ) -> requests.Response:
     """POST through the guard. Raises :class:`Refused`, or ``requests.RequestException`` for a
     network error."""
     if session is not None:
         return session.post(url, data=data, headers=headers, timeout=timeout)
-    with Session() as client:
+    with Session(networks) as client:
         return client.post(url, data=data, headers=headers, timeout=timeout)

@@ -189,7 +189,7 @@ class Webhook(models.Model):
     def clean(self) -> None:
         # Checked when it is saved (the admin), and again by the guard at every delivery.
         try:
-            outbound.check(self.url)
+            outbound.check(self.url, networks=settings.HAVEN_WEBHOOK_NETWORKS)
         except outbound.Refused as exc:
             raise ValidationError({"url": str(exc)}) from None
 

@@ -75,7 +75,7 @@ def attempt(delivery: Any, *, now: float | None = None) -> Attempt:
     it points). Never raises: the result says what happened."""
     webhook = delivery.webhook
     try:
-        target = outbound.parse(webhook.url)
+        target = outbound.parse(webhook.url, networks=settings.HAVEN_WEBHOOK_NETWORKS)
     except outbound.Refused as exc:
         return Attempt(None, f"refused: {exc}", final=True)
     body = body_for(delivery)
@@ -89,7 +89,13 @@ def attempt(delivery: Any, *, now: float | None = None) -> Attempt:
         "X-Haven-Event": f"alert.{delivery.alert.kind}",
     }
     try:
-        response = outbound.post(target.url, data=body, headers=headers, timeout=TIMEOUT)
+        response = outbound.post(
+            target.url,
+            data=body,
+            headers=headers,
+            timeout=TIMEOUT,
+            networks=settings.HAVEN_WEBHOOK_NETWORKS,
+        )
     except outbound.Refused as exc:
         return Attempt(None, f"refused: {exc}", final=True)
     except requests.RequestException as exc:

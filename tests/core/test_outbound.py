@@ -327,3 +327,26 @@ def test_no_more_addresses_than_the_limit_are_kept():
         target = outbound.check("https://many.example.org/")
     assert len(target.addresses) == outbound.MAX_ADDRESSES
     assert target.address == target.addresses[0] == "93.184.215.1"
+
+
+def test_a_private_network_the_operator_allowed_is_reached_over_https_and_metadata_never(
+    tmp_path,
+):
+    lan = [ipaddress.ip_network("127.0.0.0/8")]
+    context, ca = _certificate(tmp_path, "pa.northside.local")
+    with resolving({"pa.northside.local": ["127.0.0.1"]}), server(200, tls=context) as seen:
+        with pytest.raises(outbound.Refused):  # not without the operator's word
+            outbound.check(f"https://pa.northside.local:{seen['port']}/")
+        session = outbound.Session(lan)
+        session.verify = ca
+        response = outbound.post(
+            f"https://pa.northside.local:{seen['port']}/hook",
+            data=b"{}",
+            headers={},
+            session=session,
+        )
+    assert response.status_code == 200 and len(seen["requests"]) == 1
+    everything = [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
+    for address in ("169.254.169.254", "fd00:ec2::254", "::ffff:169.254.169.254"):
+        assert outbound.refusal(ipaddress.ip_address(address), networks=everything)
+    assert outbound.refusal(ipaddress.ip_address("10.0.0.1"), networks=lan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
 import time
@@ -175,3 +176,25 @@ def test_a_redirect_is_not_followed_with_the_signed_alert(
     assert inside.requests == []
     delivery = Delivery.objects.get(channel="webhook")
     assert (delivery.status, delivery.log[0]["status"]) == ("failed", 302)
+
+
+def test_a_private_network_the_operator_allowed_is_reached_and_no_other(
+    settings, principal, northside, hook, django_capture_on_commit_callbacks
+):
+    settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = False
+    settings.HAVEN_WEBHOOK_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]  # "the PA's LAN"
+    names = {"pa.northside.local": ["127.0.0.1"], "printer.northside.local": ["10.0.0.9"]}
+    with receiver(200) as pa, resolving(names):
+        port = pa.url.rsplit(":", 1)[1]
+        # https is still required: the PA system here answers plain http, so it is refused...
+        with pytest.raises(ValidationError):
+            Webhook(district=northside.district, name="PA", url=pa.url, secret=SECRET).full_clean()
+        Webhook(
+            district=northside.district,
+            name="PA",
+            url=f"https://pa.northside.local:{port}/hook",
+            secret=SECRET,
+        ).full_clean()
+        for url in ("https://printer.northside.local/", "https://169.254.169.254/"):
+            with pytest.raises(ValidationError):
+                Webhook(district=northside.district, name="x", url=url, secret=SECRET).full_clean()
