@@ -9,9 +9,9 @@ their own EXIF position. A phone's video carries where it was filmed (``©xyz``,
 carry a date, a title and tags. For an anonymous reporter any of these can be as identifying as a
 name.
 
-* **PDFs are rasterised**: each page is drawn by PDFium (no script runs: the library is built
-  without a JavaScript engine and no form environment is started) and the staff copy is a new PDF
-  holding only those pictures, with no information dictionary. Whatever a PDF can hide — authors
+* **PDFs are rasterised**: each page is drawn by PDFium (no script runs: PDFium runs one only
+  inside a form environment, which Haven never starts) and the staff copy is a new PDF holding
+  only those pictures, with no information dictionary. Whatever a PDF can hide — authors
   of comments, scripts and actions, attachments, forms, XMP, EXIF inside embedded pictures,
   objects nothing refers to, older revisions after an incremental update — is simply not there,
   which a rewrite object by object cannot promise. The price: the copy's text cannot be selected
@@ -41,7 +41,7 @@ from collections.abc import Iterator
 
 import pypdfium2 as pdfium
 
-MAX_PDF_PAGES = 40
+MAX_PDF_PAGES = 20
 #: Pages are drawn at this resolution, or less for a page so large that it would pass
 #: ``MAX_PAGE_PIXELS`` (a page may be 200 inches wide).
 PDF_DPI = 150
