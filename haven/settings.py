@@ -8,6 +8,7 @@ encryption key.
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -338,8 +339,28 @@ HAVEN_VAPID_PRIVATE_KEY = env_str("HAVEN_VAPID_PRIVATE_KEY", "")
 HAVEN_VAPID_PUBLIC_KEY = env_str("HAVEN_VAPID_PUBLIC_KEY", "")
 HAVEN_VAPID_SUBJECT = env_str("HAVEN_VAPID_SUBJECT", "")  # mailto: or https: contact
 HAVEN_PUSH_TTL_SECONDS = env_int("HAVEN_PUSH_TTL_SECONDS", 6 * 3600)
-# Push endpoints and webhooks on plain http or private addresses: only for development and tests.
-HAVEN_ALLOW_LOCAL_ENDPOINTS = env_bool("HAVEN_ALLOW_LOCAL_ENDPOINTS", not PRODUCTION)
+# Push endpoints and webhooks on plain http or private addresses: only for tests, or a developer
+# who points a webhook at their own machine (haven.core.outbound; cloud metadata stays refused).
+HAVEN_ALLOW_LOCAL_ENDPOINTS = env_bool("HAVEN_ALLOW_LOCAL_ENDPOINTS", False)
+# Private networks that webhooks may reach (a PA system or door controller on the district's own
+# network), e.g. "10.20.0.0/24,fd12:3456::/48". Set by the operator, never in the app; cloud
+# metadata addresses stay refused whatever is listed.
+try:
+    HAVEN_WEBHOOK_NETWORKS = [
+        ipaddress.ip_network(net, strict=False) for net in env_list("HAVEN_WEBHOOK_NETWORKS")
+    ]
+except ValueError as exc:
+    raise ConfigError(f"HAVEN_WEBHOOK_NETWORKS: {exc}") from exc
+# Web Push endpoints are accepted only on the browsers' push services (Chrome and other Chromium
+# browsers: Firebase Cloud Messaging; Firefox: Mozilla's autopush; Safari: Apple's; Edge: Windows
+# Push Notification Services). A host name here adds one, and every name under it.
+HAVEN_PUSH_SERVICES = [
+    "fcm.googleapis.com",
+    "updates.push.services.mozilla.com",
+    "push.apple.com",
+    "notify.windows.com",
+    *env_list("HAVEN_PUSH_SERVICES"),
+]
 # The alert stream: a comment every so often keeps proxies from closing an idle connection; the
 # stream ends after a while and the client reconnects with Last-Event-ID, losing nothing.
 HAVEN_ALERT_HEARTBEAT_SECONDS = env_int("HAVEN_ALERT_HEARTBEAT_SECONDS", 15)

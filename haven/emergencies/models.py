@@ -20,6 +20,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haven.core import outbound
 from haven.core.fields import EncryptedJSONField, EncryptedTextField
 
 
@@ -184,6 +185,13 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Checked when it is saved (the admin), and again by the guard at every delivery.
+        try:
+            outbound.check(self.url, networks=settings.HAVEN_WEBHOOK_NETWORKS)
+        except outbound.Refused as exc:
+            raise ValidationError({"url": str(exc)}) from None
 
 
 class Delivery(models.Model):

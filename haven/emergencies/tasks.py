@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -20,6 +19,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 
+from haven.core import outbound
 from haven.emergencies import webhooks, webpush
 from haven.emergencies.models import Alert, Delivery, Incident, PushSubscription
 
@@ -67,10 +67,10 @@ def push_payload(alert: Alert) -> dict[str, Any]:
     }
 
 
-def _session() -> requests.Session:
+def _session() -> outbound.Session:
     session = getattr(_sessions, "session", None)
     if session is None:
-        session = _sessions.session = requests.Session()
+        session = _sessions.session = outbound.Session()
     return session
 
 

@@ -22,16 +22,15 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from django.conf import settings
 
-from haven.emergencies.webpush import EndpointRefused, check_endpoint
+from haven.core import outbound
 
-TIMEOUT = 5.0
+TIMEOUT = (3.05, 5.0)  # connect, read
 
 
 def signature(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -70,45 +69,42 @@ class Attempt:
         return self.status is not None and 200 <= self.status < 300
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A signed alert is not re-sent to wherever a redirect points.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def attempt(delivery: Any, *, now: float | None = None) -> Attempt:
-    """POST the alert once. Never raises: the result says what happened."""
+    """POST the alert once, through the outbound guard (:mod:`haven.core.outbound`: the address
+    is checked and pinned, a redirect is not followed — a signed alert is not re-sent to wherever
+    it points). Never raises: the result says what happened."""
     webhook = delivery.webhook
     try:
-        url = check_endpoint(webhook.url)
-    except EndpointRefused as exc:
+        target = outbound.parse(webhook.url, networks=settings.HAVEN_WEBHOOK_NETWORKS)
+    except outbound.Refused as exc:
         return Attempt(None, f"refused: {exc}", final=True)
     body = body_for(delivery)
     timestamp = int(now if now is not None else time.time())
-    request = urllib.request.Request(  # noqa: S310 - check_endpoint allows http(s) only
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Haven-Alerts/1",
-            "X-Haven-Timestamp": str(timestamp),
-            "X-Haven-Signature": signature(webhook.secret, timestamp, body),
-            "X-Haven-Delivery": str(delivery.pk),
-            "X-Haven-Event": f"alert.{delivery.alert.kind}",
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Haven-Alerts/1",
+        "X-Haven-Timestamp": str(timestamp),
+        "X-Haven-Signature": signature(webhook.secret, timestamp, body),
+        "X-Haven-Delivery": str(delivery.pk),
+        "X-Haven-Event": f"alert.{delivery.alert.kind}",
+    }
     try:
-        with _opener.open(request, timeout=TIMEOUT) as response:
-            return Attempt(response.status)
-    except urllib.error.HTTPError as exc:
-        return Attempt(exc.code, f"HTTP {exc.code}")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return Attempt(None, f"{type(exc).__name__}: {reason}"[:300])
+        response = outbound.post(
+            target.url,
+            data=body,
+            headers=headers,
+            timeout=TIMEOUT,
+            networks=settings.HAVEN_WEBHOOK_NETWORKS,
+        )
+    except outbound.Refused as exc:
+        return Attempt(None, f"refused: {exc}", final=True)
+    except requests.RequestException as exc:
+        return Attempt(None, f"{type(exc).__name__}: {exc}"[:300])
+    if 200 <= response.status_code < 300:
+        return Attempt(response.status_code)
+    if 300 <= response.status_code < 400:
+        return Attempt(response.status_code, "redirects are not followed", final=True)
+    return Attempt(response.status_code, f"HTTP {response.status_code}")
 
 
 def backoff(attempts: int) -> int:

@@ -10,7 +10,6 @@ Web Push is off: every app server must sign with the same key, or browsers refus
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import logging
 import os
@@ -18,12 +17,14 @@ import secrets
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.db import transaction
 from py_vapid import Vapid01, Vapid02
 from pywebpush import WebPushException, webpush
+
+from haven.core import outbound
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,8 @@ log = logging.getLogger(__name__)
 MAX_PAYLOAD = 3000
 
 
-class EndpointRefused(ValueError):
-    """A push endpoint or webhook URL Haven will not send to."""
+#: A push endpoint or webhook URL Haven will not send to.
+EndpointRefused = outbound.Refused
 
 
 def _b64url(data: bytes) -> str:
@@ -99,26 +100,35 @@ def application_server_key() -> str:
 
 
 def check_endpoint(url: str) -> str:
-    """Refuse URLs that would make Haven a way into the private network (an endpoint comes from a
-    browser, so from a user): https only, no literal private or loopback addresses — unless
-    HAVEN_ALLOW_LOCAL_ENDPOINTS (development and tests)."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise EndpointRefused("must be an https URL")
-    if settings.HAVEN_ALLOW_LOCAL_ENDPOINTS:
-        return url
-    if parts.scheme != "https":
-        raise EndpointRefused("must be an https URL")
-    host = parts.hostname
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-            raise EndpointRefused("must not point into a private network") from None
-        return url
-    if not address.is_global:
-        raise EndpointRefused("must not point into a private network")
+    """Refuse an endpoint that is not on a browser's push service (``HAVEN_PUSH_SERVICES``) or
+    that resolves into a private network (:mod:`haven.core.outbound`): it comes from a browser,
+    so from a user. Raises :class:`EndpointRefused`."""
+    outbound.check(url, hosts=settings.HAVEN_PUSH_SERVICES)
     return url
+
+
+class EndpointTaken(Exception):
+    """The endpoint is another user's subscription."""
+
+
+def subscribe(user: Any, endpoint: str, p256dh: str, auth: str) -> tuple[Any, bool]:
+    """Remember a browser's subscription for ``user`` (or refresh its keys); returns it and
+    whether it is new. An endpoint another user registered is theirs: refused, never moved, or
+    whoever learnt it could take that person's alerts (the browser then makes a new one)."""
+    from haven.emergencies.models import PushSubscription
+
+    with transaction.atomic():
+        subscription, created = PushSubscription.objects.get_or_create(
+            endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
+        )
+        if created:
+            return subscription, True
+        if subscription.user_id != user.pk:
+            raise EndpointTaken
+        if (subscription.p256dh, subscription.auth) != (p256dh, auth):
+            subscription.p256dh, subscription.auth = p256dh, auth
+            subscription.save(update_fields=["p256dh", "auth"])
+    return subscription, False
 
 
 def check_keys(p256dh: str, auth: str) -> None:
@@ -159,7 +169,10 @@ class PushResult:
 
     @property
     def retry(self) -> bool:
-        return not self.ok and not self.gone and self.status not in {400, 403, 413}
+        # A redirect is not followed (the guard checks one address), so it is not worth retrying.
+        redirected = self.status is not None and 300 <= self.status < 400
+        refused = self.status in {400, 403, 413}
+        return not self.ok and not self.gone and not redirected and not refused
 
 
 def send(
@@ -167,15 +180,17 @@ def send(
     payload: dict[str, Any],
     *,
     topic: str = "",
-    session: Any = None,
-    timeout: float = 10,
+    session: outbound.Session | None = None,
+    timeout: float | tuple[float, float] = outbound.TIMEOUT,
 ) -> PushResult:
     """Encrypt ``payload`` (JSON) for one subscription and hand it to its push service, marked
-    urgent. Never raises for a refusal or a network error: the result says what happened."""
+    urgent, through the outbound guard (the name is resolved and checked again, and the checked
+    address is the one connected to). Never raises for a refusal or a network error: the result
+    says what happened."""
     try:
-        check_endpoint(subscription.endpoint)
+        outbound.parse(subscription.endpoint, hosts=settings.HAVEN_PUSH_SERVICES)
     except EndpointRefused as exc:
-        return PushResult(400, str(exc))
+        return PushResult(400, f"refused: {exc}")
     body = json.dumps(payload, separators=(",", ":"))
     if len(body.encode()) > MAX_PAYLOAD:
         payload = {**payload, "note": ""}
@@ -197,10 +212,12 @@ def send(
             ttl=settings.HAVEN_PUSH_TTL_SECONDS,
             headers=headers,
             timeout=timeout,
-            requests_session=session,
+            requests_session=session or outbound.Session(),
         )
     except WebPushException as exc:
         return PushResult(exc.status_code, exc.message[:300])
+    except EndpointRefused as exc:
+        return PushResult(400, f"refused: {exc}")
     except Exception as exc:  # network errors: DNS, refused, timeout
         return PushResult(None, f"{type(exc).__name__}: {exc}"[:300])
     return PushResult(response.status_code)

@@ -1,7 +1,8 @@
 """Files a reporter attaches: checked by content (not by name or declared type), limited in size
 and number, and a cleaned copy without metadata for staff to open: pictures without EXIF (GPS),
-PDFs without their author and XMP, MP4/QuickTime videos without position and device (see
-``haven.tips.metadata``).
+PDFs as pictures of their pages (no author, comment authors, scripts, attachments, forms or
+metadata), MP4/QuickTime videos without position, device and times, WebM without tags, date and
+program names (see ``haven.tips.metadata``).
 
 The original is kept too (encrypted, like the copy) because an investigation may need it.
 Neither is ever served inline from Haven's origin (see the download view).
@@ -120,6 +121,16 @@ def _check_one(data: bytes, field: str, position: int) -> CheckedFile:
             raise ValidationError({field: _too_big(position, MAX_PDF_BYTES)})
         try:
             cleaned = metadata.clean_pdf(data)
+        except metadata.TooManyPages as exc:
+            raise ValidationError(
+                {
+                    field: _(
+                        "File %(n)d has more than %(pages)d pages. Attach only the pages that "
+                        "matter, or pictures of them."
+                    )
+                    % {"n": position, "pages": metadata.MAX_PDF_PAGES}
+                }
+            ) from exc
         except metadata.Unreadable as exc:
             raise ValidationError(
                 {
@@ -132,14 +143,13 @@ def _check_one(data: bytes, field: str, position: int) -> CheckedFile:
             ) from exc
         return CheckedFile(token, "pdf", mime, data, cleaned)
     if mime in VIDEO_TYPES:
-        cleaned = data
-        if mime != "video/webm":
-            try:
-                cleaned = metadata.clean_mp4(data)
-            except metadata.Unreadable as exc:
-                raise ValidationError(
-                    {field: _("File %(n)d could not be read as a video.") % {"n": position}}
-                ) from exc
+        clean = metadata.clean_webm if mime == "video/webm" else metadata.clean_mp4
+        try:
+            cleaned = clean(data)
+        except metadata.Unreadable as exc:
+            raise ValidationError(
+                {field: _("File %(n)d could not be read as a video.") % {"n": position}}
+            ) from exc
         return CheckedFile(token, "video", mime, data, cleaned)
     raise ValidationError(
         {

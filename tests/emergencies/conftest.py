@@ -1,5 +1,6 @@
 """Fixtures for emergencies: a channel layer of the test's own (so parallel runs sharing one Redis
-never hear each other's alerts), an empty Huey schedule, and loopback endpoints allowed."""
+never hear each other's alerts), an empty Huey schedule, loopback endpoints allowed, and names
+resolved from a table (no network)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from huey.contrib.djhuey import HUEY
 
 from haven.emergencies import services
+from tests.outbound import resolving
 
 
 def _next_database(url: str) -> str:
@@ -33,9 +35,12 @@ def _own_channel_layer(settings):
         layer["CONFIG"] = {**layer["CONFIG"], "hosts": hosts, "prefix": f"t{uuid.uuid4().hex[:12]}"}
     settings.CHANNEL_LAYERS = {"default": layer}  # a changed setting resets channels' layers
     settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = True
+    # The push services the tests start run on loopback.
+    settings.HAVEN_PUSH_SERVICES = [*settings.HAVEN_PUSH_SERVICES, "127.0.0.1"]
     settings.HAVEN_BASE_URL = "https://haven.test"
     HUEY.flush()
-    yield
+    with resolving():
+        yield
     HUEY.flush()
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from haven.emergencies import services, webhooks
 from haven.emergencies.models import Delivery, Webhook
 from tests.emergencies.conftest import run_scheduled
-from tests.emergencies.receivers import receiver
+from tests.emergencies.receivers import receiver, redirecting
+from tests.outbound import resolving
 
 SECRET = "door-locks-shared-secret"
 
@@ -127,3 +130,71 @@ def test_private_addresses_are_refused_in_production_settings(
     assert pa.requests == []
     delivery = Delivery.objects.get(channel="webhook")
     assert delivery.status == "failed" and "refused" in delivery.log[0]["error"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://localtest.me/hook",
+        "https://169.254.169.254.sslip.io/latest/meta-data/",
+        "https://metadata.google.internal./computeMetadata/v1/",
+        "https://[64:ff9b::7f00:1]/hook",
+        "http://hooks.district.example/hook",
+    ],
+)
+def test_a_webhook_into_the_private_network_is_refused_when_it_is_saved(settings, district, url):
+    settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = False
+    webhook = Webhook(district=district, name="PA system", url=url, secret=SECRET)
+    with pytest.raises(ValidationError) as excinfo:
+        webhook.full_clean()
+    assert "url" in excinfo.value.message_dict
+    Webhook(
+        district=district, name="PA", url="https://hooks.district.example/alerts", secret=SECRET
+    ).full_clean()
+
+
+def test_a_webhook_whose_name_now_points_inside_is_not_called(
+    settings, principal, northside, hook, django_capture_on_commit_callbacks
+):
+    settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = False
+    with receiver(200) as pa, resolving({"hooks.district.example": ["127.0.0.1"]}):
+        port = pa.url.rsplit(":", 1)[1]
+        hook(f"https://hooks.district.example:{port}")
+        _raise(principal, northside, django_capture_on_commit_callbacks)
+    assert pa.requests == []
+    delivery = Delivery.objects.get(channel="webhook")
+    assert delivery.status == "failed" and "refused" in delivery.log[0]["error"]
+
+
+def test_a_redirect_is_not_followed_with_the_signed_alert(
+    principal, northside, hook, django_capture_on_commit_callbacks
+):
+    with receiver(200) as inside:
+        with redirecting(f"{inside.url}/internal") as outside:
+            hook(outside)
+            _raise(principal, northside, django_capture_on_commit_callbacks)
+    assert inside.requests == []
+    delivery = Delivery.objects.get(channel="webhook")
+    assert (delivery.status, delivery.log[0]["status"]) == ("failed", 302)
+
+
+def test_a_private_network_the_operator_allowed_is_reached_and_no_other(
+    settings, principal, northside, hook, django_capture_on_commit_callbacks
+):
+    settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = False
+    settings.HAVEN_WEBHOOK_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]  # "the PA's LAN"
+    names = {"pa.northside.local": ["127.0.0.1"], "printer.northside.local": ["10.0.0.9"]}
+    with receiver(200) as pa, resolving(names):
+        port = pa.url.rsplit(":", 1)[1]
+        # https is still required: the PA system here answers plain http, so it is refused...
+        with pytest.raises(ValidationError):
+            Webhook(district=northside.district, name="PA", url=pa.url, secret=SECRET).full_clean()
+        Webhook(
+            district=northside.district,
+            name="PA",
+            url=f"https://pa.northside.local:{port}/hook",
+            secret=SECRET,
+        ).full_clean()
+        for url in ("https://printer.northside.local/", "https://169.254.169.254/"):
+            with pytest.raises(ValidationError):
+                Webhook(district=northside.district, name="x", url=url, secret=SECRET).full_clean()

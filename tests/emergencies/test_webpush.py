@@ -20,6 +20,7 @@ from haven.emergencies.models import Delivery, PushSubscription
 from tests.conftest import signed_in
 from tests.emergencies.conftest import run_scheduled
 from tests.emergencies.receivers import receiver
+from tests.outbound import resolving
 
 
 def b64url(data: bytes) -> str:
@@ -160,23 +161,101 @@ def _subscription_json(browser: Browser, endpoint: str) -> str:
     )
 
 
-def test_a_browser_subscribes_and_moves_to_whoever_signs_in(people):
-    browser = Browser.new()
-    body = _subscription_json(browser, "https://push.example.net/send/abc")
-    first = signed_in(people["teacher"]).post(
-        "/emergencies/push/subscribe", body, content_type="application/json"
+FCM = "https://fcm.googleapis.com/fcm/send/dGVhY2hlcg:APA91b"
+
+
+def _subscribe(user, browser: Browser, endpoint: str):
+    return signed_in(user).post(
+        "/emergencies/push/subscribe",
+        _subscription_json(browser, endpoint),
+        content_type="application/json",
     )
+
+
+def test_a_subscription_stays_with_its_user_and_is_never_moved_to_another(people):
+    teacher_browser, renewed, intruder = Browser.new(), Browser.new(), Browser.new()
+    first = _subscribe(people["teacher"], teacher_browser, FCM)
     assert first.status_code == 201 and first.json()["created"] is True
-    again = signed_in(people["counselor"]).post(
-        "/emergencies/push/subscribe", body, content_type="application/json"
-    )
+    # The same user again (new keys after the browser renewed them): the keys are refreshed.
+    again = _subscribe(people["teacher"], renewed, FCM)
     assert again.status_code == 201 and again.json()["created"] is False
+    assert PushSubscription.objects.get().p256dh == renewed.p256dh
+
+    # Someone else who learnt the endpoint cannot take the teacher's alerts.
+    taken = _subscribe(people["counselor"], intruder, FCM)
+    assert taken.status_code == 409
+    assert taken.json()["errors"][0]["field"] == "endpoint"
     subscription = PushSubscription.objects.get()
-    assert subscription.user == people["counselor"] and subscription.p256dh == browser.p256dh
-    gone = signed_in(people["counselor"]).post(
+    assert (subscription.user, subscription.p256dh) == (people["teacher"], renewed.p256dh)
+
+    body = _subscription_json(renewed, FCM)
+    theirs = signed_in(people["counselor"]).post(
+        "/emergencies/push/unsubscribe", body, content_type="application/json"
+    )
+    assert theirs.json() == {"removed": 0}
+    gone = signed_in(people["teacher"]).post(
         "/emergencies/push/unsubscribe", body, content_type="application/json"
     )
     assert gone.json() == {"removed": 1} and not PushSubscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://fcm.googleapis.com/fcm/send/abc",
+        "https://updates.push.services.mozilla.com/wpush/v2/gAAAAA",
+        "https://web.push.apple.com/QGuQyavXutnMH",
+        "https://wns2-par02p.notify.windows.com/w/?token=BQYAAA",
+    ],
+)
+def test_the_browsers_push_services_are_accepted(settings, people, endpoint):
+    settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = False
+    assert _subscribe(people["teacher"], Browser.new(), endpoint).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://localtest.me/push",
+        "https://169.254.169.254.sslip.io/latest/meta-data/",
+        "https://metadata.google.internal./computeMetadata/v1/",
+        "https://[64:ff9b::7f00:1]/push",
+        "https://push.example.net/send/abc",  # not a push service
+        "https://fcm.googleapis.com.rebind.example/fcm/send/abc",
+        "http://fcm.googleapis.com/fcm/send/abc",
+    ],
+)
+def test_an_endpoint_outside_the_push_services_is_refused(settings, people, endpoint):
+    settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = False
+    response = _subscribe(people["teacher"], Browser.new(), endpoint)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["endpoint"]
+    assert not PushSubscription.objects.exists()
+
+
+def test_a_push_service_name_that_resolves_into_the_network_is_refused(settings, people):
+    settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = False
+    settings.HAVEN_PUSH_SERVICES = [*settings.HAVEN_PUSH_SERVICES, "localtest.me"]
+    with resolving({"fcm.googleapis.com": ["10.0.0.7"]}):
+        for endpoint in (FCM, "https://localtest.me/push"):
+            response = _subscribe(people["teacher"], Browser.new(), endpoint)
+            assert response.status_code == 422, endpoint
+    assert not PushSubscription.objects.exists()
+
+
+def test_the_endpoint_is_checked_again_when_an_alert_is_pushed(
+    settings, people, northside, django_capture_on_commit_callbacks
+):
+    settings.HAVEN_ALLOW_LOCAL_ENDPOINTS = False
+    with receiver(201) as push_service:
+        port = push_service.url.rsplit(":", 1)[1]
+        # Registered while it was public; now the push service's name points at loopback.
+        Browser.new().subscribe(people["teacher"], f"https://fcm.googleapis.com:{port}/fcm/x")
+        with resolving({"fcm.googleapis.com": ["127.0.0.1"]}):
+            _raise(people["principal"], northside, django_capture_on_commit_callbacks)
+    assert push_service.requests == []
+    delivery = Delivery.objects.get(channel="webpush")
+    assert delivery.status == "failed" and "refused" in delivery.log[0]["error"]
 
 
 @pytest.mark.parametrize(

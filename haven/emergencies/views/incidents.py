@@ -253,18 +253,25 @@ def _form_errors(form: Any) -> JsonResponse:
 @login_required
 @require_POST
 def push_subscribe(request: HttpRequest) -> HttpResponse:
-    """Remember this browser's Web Push subscription for the signed-in user (a shared computer's
-    subscription moves to whoever signed in last)."""
+    """Remember this browser's Web Push subscription for the signed-in user. An endpoint another
+    user registered is refused with 409 (on a shared computer the page then asks the browser for
+    a new subscription): it is never moved."""
     if not policy.has_perm(request.user, Perm.EMERGENCY_RECEIVE):
         raise Http404
     form = PushSubscriptionForm(_subscription_data(request))
     if not form.is_valid():
         return _form_errors(form)
     data = form.cleaned_data
-    subscription, created = PushSubscription.objects.update_or_create(
-        endpoint=data["endpoint"],
-        defaults={"user": request.user, "p256dh": data["p256dh"], "auth": data["auth"]},
-    )
+    try:
+        subscription, created = webpush.subscribe(
+            request.user, data["endpoint"], data["p256dh"], data["auth"]
+        )
+    except webpush.EndpointTaken:
+        message = _("This browser's subscription belongs to another account.")
+        return JsonResponse(
+            {"detail": message, "errors": [{"field": "endpoint", "message": message}]},
+            status=409,
+        )
     return JsonResponse({"id": subscription.pk, "created": created}, status=201)
 
 

@@ -399,29 +399,45 @@
     return bytes;
   }
 
+  function register(subscription) {
+    return fetch(cfg.subscribeUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(subscription.toJSON()),
+    });
+  }
+
   function subscribe() {
+    var pushManager;
+    function fresh() {
+      return pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: keyBytes(cfg.pushKey),
+      });
+    }
     return navigator.serviceWorker
       .register(cfg.serviceWorker, { scope: "/" })
       .then(function () {
         return navigator.serviceWorker.ready;
       })
       .then(function (registration) {
-        return registration.pushManager.getSubscription().then(function (existing) {
-          return (
-            existing ||
-            registration.pushManager.subscribe({
-              userVisibleOnly: true,
-              applicationServerKey: keyBytes(cfg.pushKey),
-            })
-          );
+        pushManager = registration.pushManager;
+        return pushManager.getSubscription().then(function (existing) {
+          return existing || fresh();
         });
       })
       .then(function (subscription) {
-        return fetch(cfg.subscribeUrl, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify(subscription.toJSON()),
+        return register(subscription).then(function (response) {
+          if (response.status !== 409) {
+            return response;
+          }
+          // This browser's subscription is another account's (a shared computer): Haven never
+          // moves it, so ask the browser for a new one, for this account.
+          return subscription
+            .unsubscribe()
+            .then(fresh)
+            .then(register);
         });
       })
       .then(function (response) {
@@ -457,7 +473,7 @@
       });
     });
   }
-  // Keep the server's copy current (a subscription can change, or move to whoever signed in).
+  // Keep the server's copy current (a subscription can change, or be another account's).
   if (pushReady && window.Notification && Notification.permission === "granted") {
     try {
       var last = Number(window.sessionStorage.getItem("haven.push.synced") || 0);
