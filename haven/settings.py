@@ -209,13 +209,19 @@ HAVEN_DEMO_SKIP_2FA = env_bool("HAVEN_DEMO_SKIP_2FA", not PRODUCTION) and not PR
 OTP_TOTP_ISSUER = env_str("HAVEN_OTP_ISSUER", "Haven")
 
 # Lock-out after repeated failed sign-ins (django-axes), per username so that a shared school IP
-# does not lock out a whole building.
+# does not lock out a whole building. Nothing axes keeps or logs names the person at the keyboard
+# (haven.accounts.lockout): counts in the cache, by a keyed hash of the typed name, no address.
 AXES_FAILURE_LIMIT = env_int("HAVEN_LOCKOUT_ATTEMPTS", 5)
 AXES_COOLOFF_TIME = env_int("HAVEN_LOCKOUT_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "haven.accounts.views.locked_out"
 AXES_VERBOSE = False
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_USERNAME_CALLABLE = "haven.accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "haven.accounts.lockout.no_client_address"
+AXES_CLIENT_STR_CALLABLE = "haven.accounts.lockout.client_str"
+AXES_ENABLE_ADMIN = False  # its tables stay empty
 
 SESSION_COOKIE_AGE = env_int("HAVEN_SESSION_HOURS", 12) * 3600
 HAVEN_SESSION_IDLE_MINUTES = env_int("HAVEN_SESSION_IDLE_MINUTES", 30)
@@ -289,8 +295,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # uvicorn logs each WebSocket handshake with the client's address to its *error* logger, which
+    # --no-access-log does not silence: those lines are dropped wherever the app is loaded.
+    "filters": {"no_client_address": {"()": "haven.core.logs.DropClientAddressLines"}},
     "root": {"handlers": ["console"], "level": env_str("HAVEN_LOG_LEVEL", "INFO")},
     "loggers": {
+        "uvicorn.error": {"filters": ["no_client_address"]},
         # Django's request logger would include the path; the server's access log is turned off.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
@@ -322,6 +332,11 @@ SILENCED_SYSTEM_CHECKS = [
     # it would let one student lock out every teacher in the building.
     "axes.W006",
 ]
+if not REDIS_URL:
+    # axes counts failures in the cache; without Redis that is the process's memory, which is the
+    # whole of Haven in the embedded mode (`haven run` serves from one process). Several app
+    # processes share the count through Redis (REDIS_URL), as they share the throttles.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
 if PRODUCTION and not SECURE_HSTS_PRELOAD:
     # Joining the browsers' HSTS preload list is the district's decision for its whole domain
     # (and hard to undo): HAVEN_HSTS_PRELOAD=true opts in.

@@ -18,8 +18,9 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.access import policy
-from haven.accounts import second_factor
+from haven.accounts import lockout, second_factor
 from haven.accounts.forms import CodeForm, SignInForm
+from haven.accounts.models import User
 from haven.accounts.shell import SCHOOL_KEY
 from haven.audit import services as audit
 
@@ -42,13 +43,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
         if user is None:
-            # The username is recorded (never the caller's address) so that the auditor sees
-            # guessing against an account.
-            username = form.cleaned_data["username"]
+            # The auditor sees guessing against an account: the account, when the typed name is
+            # one, and a keyed hash of the name — never the name as typed (often a password typed
+            # into the wrong box), nor the caller's address.
+            typed = form.cleaned_data["username"]
+            account = User.objects.filter(username=typed).first()
+            detail = {"matched": account is not None, "username_hash": lockout.username_hash(typed)}
             if getattr(request, "axes_locked_out", False):
-                audit.record(None, "locked_out", detail={"username": username})
+                audit.record(None, "locked_out", account, detail=detail)
                 return locked_out(request)
-            audit.record(None, "sign_in_failed", detail={"username": username})
+            audit.record(None, "sign_in_failed", account, detail=detail)
             form.add_error(None, _("That username and password do not match."))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
