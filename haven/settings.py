@@ -321,6 +321,12 @@ HAVEN_SIGNAL_RETENTION_DAYS = env_int("HAVEN_SIGNAL_RETENTION_DAYS", 30)
 HAVEN_CASE_BREAK_GLASS_HOURS = env_int("HAVEN_CASE_BREAK_GLASS_HOURS", 24)
 HAVEN_CSSRS_MAPPING = env_str("HAVEN_CSSRS_MAPPING", "")
 HAVEN_API_TOKEN_DAYS = env_int("HAVEN_API_TOKEN_DAYS", 365)
+# A second-factor enrolment code (issued by a district administrator or `haven enrol-code`) expires
+# after this many hours; a kiosk's enrolment code after this many minutes, the kiosk itself (its
+# cookie) after this many days unless the front desk revokes it first.
+HAVEN_ENROL_CODE_HOURS = env_int("HAVEN_ENROL_CODE_HOURS", 72)
+HAVEN_KIOSK_CODE_MINUTES = env_int("HAVEN_KIOSK_CODE_MINUTES", 30)
+HAVEN_KIOSK_DAYS = env_int("HAVEN_KIOSK_DAYS", 365)
 # Volunteers: a cleared background check is valid this many years; coordinators are warned this
 # many days before it expires; a volunteer visit longer than this counts these hours and is flagged.
 HAVEN_VOLUNTEER_CHECK_RENEWAL_YEARS = env_int("HAVEN_VOLUNTEER_CHECK_RENEWAL_YEARS", 2)

@@ -140,6 +140,18 @@ PAGES: dict[str, Route] = {
         lambda w: "/accounts/school/", "teacher", None, 302, "post", 302
     ),
     "accounts:logout": Route(lambda w: "/accounts/sign-out/", "teacher", None, 302, "post", 302),
+    # The district administrator's people page: enrolment codes, resetting a lost authenticator.
+    "accounts:people": Route(lambda w: "/accounts/people/", "admin", "principal", 404),
+    "accounts:enrol_code": Route(
+        lambda w: f"/accounts/people/{w['teacher'].pk}/enrolment-code/",
+        "admin",
+        "principal",
+        404,
+        "post",
+    ),
+    "accounts:reset_second_factor": Route(
+        lambda w: f"/accounts/people/{w['counselor'].pk}/reset/", "admin", "principal", 404, "post"
+    ),
     "tips:inbox": Route(lambda w: "/tips/", "counselor", "teacher", 200),
     "tips:detail": Route(lambda w: _tip_url(w), "counselor", "teacher", 404),
     "tips:download": Route(_tip_file, "counselor", "teacher", 404),

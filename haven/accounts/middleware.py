@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from haven.accounts import activity, second_factor
 
-# Pages a signed-in user without a verified second factor may still reach.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
+# Pages a signed-in user without a verified second factor may still reach: the sign-in steps
+# themselves (not the rest of /accounts/, where administrators manage other people's sign-in).
+_OPEN_PREFIXES = ("/accounts/sign-in/", "/accounts/sign-out/", "/static/", "/i18n/", "/healthz")
 
 
 class SessionIdleMiddleware:

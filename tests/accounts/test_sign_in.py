@@ -37,8 +37,12 @@ def test_counselor_without_device_must_enrol_before_reaching_any_page(counselor)
 
 
 def test_enrolment_confirms_a_device_and_opens_the_app(counselor):
+    from haven.accounts import services
+
     client = Client()
     sign_in(client, "counselor")
+    code = services.issue_enrolment_code(counselor).code
+    client.post(reverse("accounts:enroll"), {"enrolment_code": code})
     page = client.get(reverse("accounts:enroll"))
     assert b"<svg" in page.content  # the QR code is drawn inline, not fetched
     device = TOTPDevice.objects.get(user=counselor, confirmed=False)
