@@ -255,3 +255,10 @@ def test_codes_are_stored_only_as_a_keyed_hash(counselor):
     raw = issued.code.replace("-", "")
     assert all(raw not in str(value) and issued.code not in str(value) for value in row.values())
     assert row["expires_at"] > timezone.now()
+
+
+def test_the_enrolment_code_step_speaks_spanish(counselor):
+    client = Client(HTTP_ACCEPT_LANGUAGE="es")
+    sign_in(client, "counselor")
+    page = client.get(ENROL).content.decode()
+    assert "Código de alta" in page and "la contraseña sola no basta" in page

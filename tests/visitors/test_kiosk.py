@@ -207,3 +207,8 @@ def test_the_kiosk_pages_need_no_staff_sign_in_and_start_none(people, northside)
     # still act only as the kiosk.
     sign_in(tablet, "teacher")
     assert tablet.get(KIOSK).status_code == 200
+
+
+def test_the_kiosk_set_up_page_speaks_spanish(db):
+    page = Client(HTTP_ACCEPT_LANGUAGE="es").get("/visitors/kiosk/").content.decode()
+    assert "Configura este quiosco" in page and "Código del quiosco" in page
