@@ -51,9 +51,12 @@ def people(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     for person in page:
+        assignments = list(person.role_assignments.all())
+        # The policy's membership cache, filled from the prefetch: no query per person.
+        person._haven_memberships = [(a.role, a.school_id, a.district_id) for a in assignments]  # type: ignore[attr-defined]
         person.role_labels = sorted(  # type: ignore[attr-defined]
             f"{Role(a.role).label}{' · ' + a.school.name if a.school_id else ''}"  # type: ignore[union-attr]
-            for a in person.role_assignments.all()
+            for a in assignments
         )
         person.needs_code = services.enrolment_code_needed(person)  # type: ignore[attr-defined]
         person.manageable = policy.may_manage_sign_in(request.user, person)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -115,7 +115,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
     device = _pending_device(request, create=request.method != "POST")
     if device is None:  # set up again in another window since this one showed its secret
         messages.error(request, _("Set-up was started again elsewhere: scan this new QR code."))
-        return redirect(f"{reverse('accounts:enroll')}?next={_next_url(request)}")
+        return redirect(_enroll_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
@@ -127,7 +127,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
                 return redirect(_next_url(request))
             request.session.pop(ENROL_CODE_KEY, None)
             messages.error(request, _("Your enrolment code is no longer valid. Ask for a new one."))
-            return redirect(f"{reverse('accounts:enroll')}?next={_next_url(request)}")
+            return redirect(_enroll_url(request))
         form.add_error(
             "code", _("That code is not right. Check the time on your phone and try again.")
         )
@@ -161,7 +161,7 @@ def _enrolment_code_step(request: HttpRequest) -> HttpResponse:
         if code is not None:
             request.session[ENROL_CODE_KEY] = code.pk
             request.session.pop(ENROL_DEVICE_KEY, None)  # a fresh secret for this enrolment
-            return redirect(f"{reverse('accounts:enroll')}?next={_next_url(request)}")
+            return redirect(_enroll_url(request))
         form.add_error(
             "enrolment_code",
             _(
@@ -175,6 +175,10 @@ def _enrolment_code_step(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": _next_url(request)},
         status=400 if form.errors else 200,
     )
+
+
+def _enroll_url(request: HttpRequest) -> str:
+    return f"{reverse('accounts:enroll')}?{urlencode({'next': _next_url(request)})}"
 
 
 def _pending_device(request: HttpRequest, *, create: bool) -> TOTPDevice | None:

@@ -262,3 +262,24 @@ def test_the_enrolment_code_step_speaks_spanish(counselor):
     sign_in(client, "counselor")
     page = client.get(ENROL).content.decode()
     assert "Código de alta" in page and "la contraseña sola no basta" in page
+
+
+def test_the_people_page_reads_a_fixed_number_of_queries(people, northside):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.accounts.models import Role, RoleAssignment, User
+
+    def count() -> int:
+        client = signed_in(people["admin"])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("accounts:people")).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(20):
+        user = User.objects.create_user(username=f"staff{n}", password="x" * 12)
+        RoleAssignment.objects.create(
+            user=user, role=Role.STAFF, school=northside, district=northside.district
+        )
+    assert count() == few

@@ -33,4 +33,4 @@ def may_manage_sign_in(actor: Any, person: Any) -> bool:
     if actor is None or person is None or getattr(actor, "pk", None) == person.pk:
         return False
     districts = _managed_districts(actor)
-    return bool(districts) and person.role_assignments.filter(district__in=districts).exists()
+    return any(district in districts for _, _, district in _memberships(person))
