@@ -210,13 +210,19 @@ HAVEN_DEMO_SKIP_2FA = env_bool("HAVEN_DEMO_SKIP_2FA", not PRODUCTION) and not PR
 OTP_TOTP_ISSUER = env_str("HAVEN_OTP_ISSUER", "Haven")
 
 # Lock-out after repeated failed sign-ins (django-axes), per username so that a shared school IP
-# does not lock out a whole building.
+# does not lock out a whole building. Nothing axes keeps or logs names the person at the keyboard
+# (haven.accounts.lockout): counts in the cache, by a keyed hash of the typed name, no address.
 AXES_FAILURE_LIMIT = env_int("HAVEN_LOCKOUT_ATTEMPTS", 5)
 AXES_COOLOFF_TIME = env_int("HAVEN_LOCKOUT_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "haven.accounts.views.locked_out"
 AXES_VERBOSE = False
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_USERNAME_CALLABLE = "haven.accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "haven.accounts.lockout.no_client_address"
+AXES_CLIENT_STR_CALLABLE = "haven.accounts.lockout.client_str"
+AXES_ENABLE_ADMIN = False  # its tables stay empty
 
 SESSION_COOKIE_AGE = env_int("HAVEN_SESSION_HOURS", 12) * 3600
 HAVEN_SESSION_IDLE_MINUTES = env_int("HAVEN_SESSION_IDLE_MINUTES", 30)
@@ -290,8 +296,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # uvicorn logs each WebSocket handshake with the client's address to its *error* logger, which
+    # --no-access-log does not silence: those lines are dropped wherever the app is loaded.
+    "filters": {"no_client_address": {"()": "haven.core.logs.DropClientAddressLines"}},
     "root": {"handlers": ["console"], "level": env_str("HAVEN_LOG_LEVEL", "INFO")},
     "loggers": {
+        "uvicorn.error": {"filters": ["no_client_address"]},
         # Django's request logger would include the path; the server's access log is turned off.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
@@ -312,6 +322,12 @@ HAVEN_SIGNAL_RETENTION_DAYS = env_int("HAVEN_SIGNAL_RETENTION_DAYS", 30)
 HAVEN_CASE_BREAK_GLASS_HOURS = env_int("HAVEN_CASE_BREAK_GLASS_HOURS", 24)
 HAVEN_CSSRS_MAPPING = env_str("HAVEN_CSSRS_MAPPING", "")
 HAVEN_API_TOKEN_DAYS = env_int("HAVEN_API_TOKEN_DAYS", 365)
+# A second-factor enrolment code (issued by a district administrator or `haven enrol-code`) expires
+# after this many hours; a kiosk's enrolment code after this many minutes, the kiosk itself (its
+# cookie) after this many days unless the front desk revokes it first.
+HAVEN_ENROL_CODE_HOURS = env_int("HAVEN_ENROL_CODE_HOURS", 72)
+HAVEN_KIOSK_CODE_MINUTES = env_int("HAVEN_KIOSK_CODE_MINUTES", 30)
+HAVEN_KIOSK_DAYS = env_int("HAVEN_KIOSK_DAYS", 365)
 # Volunteers: a cleared background check is valid this many years; coordinators are warned this
 # many days before it expires; a volunteer visit longer than this counts these hours and is flagged.
 HAVEN_VOLUNTEER_CHECK_RENEWAL_YEARS = env_int("HAVEN_VOLUNTEER_CHECK_RENEWAL_YEARS", 2)
@@ -323,6 +339,11 @@ SILENCED_SYSTEM_CHECKS = [
     # it would let one student lock out every teacher in the building.
     "axes.W006",
 ]
+if not REDIS_URL:
+    # axes counts failures in the cache; without Redis that is the process's memory, which is the
+    # whole of Haven in the embedded mode (`haven run` serves from one process). Several app
+    # processes share the count through Redis (REDIS_URL), as they share the throttles.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
 if PRODUCTION and not SECURE_HSTS_PRELOAD:
     # Joining the browsers' HSTS preload list is the district's decision for its whole domain
     # (and hard to undo): HAVEN_HSTS_PRELOAD=true opts in.

@@ -20,7 +20,7 @@ from tests.emergencies.test_drills import world_drill
 from tests.emergencies.test_reunification import world_reunification_request
 from tests.emergencies.world import incident as _incident
 from tests.triage.world import signal as _signal
-from tests.visitors.test_pages import world_entry, world_expected, world_visit
+from tests.visitors.test_pages import world_entry, world_expected, world_kiosk, world_visit
 from tests.volunteers.world import world_opportunity, world_signup, world_volunteer
 
 
@@ -140,6 +140,18 @@ PAGES: dict[str, Route] = {
         lambda w: "/accounts/school/", "teacher", None, 302, "post", 302
     ),
     "accounts:logout": Route(lambda w: "/accounts/sign-out/", "teacher", None, 302, "post", 302),
+    # The district administrator's people page: enrolment codes, resetting a lost authenticator.
+    "accounts:people": Route(lambda w: "/accounts/people/", "admin", "principal", 404),
+    "accounts:enrol_code": Route(
+        lambda w: f"/accounts/people/{w['teacher'].pk}/enrolment-code/",
+        "admin",
+        "principal",
+        404,
+        "post",
+    ),
+    "accounts:reset_second_factor": Route(
+        lambda w: f"/accounts/people/{w['counselor'].pk}/reset/", "admin", "principal", 404, "post"
+    ),
     "tips:inbox": Route(lambda w: "/tips/", "counselor", "teacher", 200),
     "tips:detail": Route(lambda w: _tip_url(w), "counselor", "teacher", 404),
     "tips:download": Route(_tip_file, "counselor", "teacher", 404),
@@ -345,12 +357,15 @@ PAGES: dict[str, Route] = {
     "visitors:watchlist_edit": Route(
         lambda w: f"/visitors/watchlist/{world_entry(w)}/", "principal", "teacher", 404
     ),
-    "visitors:kiosk": Route(
-        lambda w: "/visitors/kiosk/northside-high/", "frontdesk", "teacher", 404
-    ),
-    # Nothing checked in at this kiosk yet: back to its first page.
-    "visitors:kiosk_done": Route(
-        lambda w: "/visitors/kiosk/northside-high/done/", "frontdesk", "teacher", 404, ok=302
+    # The front desk's list of lobby kiosks (enrol, revoke); the kiosk's own pages are in PUBLIC.
+    "visitors:kiosks": Route(lambda w: "/visitors/kiosks/", "frontdesk", "teacher", 404),
+    "visitors:kiosk_revoke": Route(
+        lambda w: f"/visitors/kiosks/{world_kiosk(w)}/revoke/",
+        "frontdesk",
+        "teacher",
+        404,
+        "post",
+        302,
     ),
     "visitors:visit": Route(lambda w: f"/visitors/{world_visit(w)}/", "frontdesk", "teacher", 404),
     "visitors:status": Route(
@@ -990,6 +1005,12 @@ PUBLIC = {
     "api:public_tip_submit",
     "api:public_tip_mine",
     "api:public_tip_message",
+    # The lobby kiosk's pages: reached with a kiosk's credential (a device the front desk
+    # enrolled), never a staff session (tests/visitors/test_kiosk.py).
+    "visitors:kiosk_enrol",
+    "visitors:kiosk",
+    "visitors:kiosk_done",
+    "visitors:kiosk_badge",
     # The public volunteer application (tests/volunteers/test_pages.py).
     "volunteer:apply",
     # A volunteer's opportunities, opened with their private code (tests/volunteers/test_links.py).

@@ -125,3 +125,37 @@ class ApiToken(models.Model):
         if token is not None:
             cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token
+
+
+class EnrolmentCodeQuerySet(models.QuerySet["EnrolmentCode"]):
+    def usable(self) -> EnrolmentCodeQuerySet:
+        return self.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code, issued by a district administrator (or ``haven enrol-code``), without which
+    a person whose roles require a second factor cannot set one up: a password alone must not be
+    enough to enrol an authenticator. Only a keyed hash is stored (:mod:`haven.accounts.codes`);
+    a code expires, is used once, and a newer code or a reset revokes it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when issued on the command line."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrolmentCodeQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"enrolment code for {self.user} (expires {self.expires_at:%Y-%m-%d %H:%M})"

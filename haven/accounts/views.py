@@ -10,7 +10,8 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -18,8 +19,9 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.access import policy
-from haven.accounts import second_factor
-from haven.accounts.forms import CodeForm, SignInForm
+from haven.accounts import lockout, second_factor, services
+from haven.accounts.forms import CodeForm, EnrolmentCodeForm, SignInForm
+from haven.accounts.models import EnrolmentCode, User
 from haven.accounts.shell import SCHOOL_KEY
 from haven.audit import services as audit
 
@@ -42,13 +44,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
         if user is None:
-            # The username is recorded (never the caller's address) so that the auditor sees
-            # guessing against an account.
-            username = form.cleaned_data["username"]
+            # The auditor sees guessing against an account: the account, when the typed name is
+            # one, and a keyed hash of the name — never the name as typed (often a password typed
+            # into the wrong box), nor the caller's address.
+            typed = form.cleaned_data["username"]
+            account = User.objects.filter(username=typed).first()
+            detail = {"matched": account is not None, "username_hash": lockout.username_hash(typed)}
             if getattr(request, "axes_locked_out", False):
-                audit.record(None, "locked_out", detail={"username": username})
+                audit.record(None, "locked_out", account, detail=detail)
                 return locked_out(request)
-            audit.record(None, "sign_in_failed", detail={"username": username})
+            audit.record(None, "sign_in_failed", account, detail=detail)
             form.add_error(None, _("That username and password do not match."))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -90,24 +95,39 @@ def _matching_device(user: Any, code: str) -> TOTPDevice | None:
     return None
 
 
+ENROL_CODE_KEY = "haven_enrol_code"
+ENROL_DEVICE_KEY = "haven_enrol_device"
+
+
 @login_required
 def enroll(request: HttpRequest) -> HttpResponse:
-    """Set up an authenticator app: show the secret as a QR code, confirm one code."""
-    user = request.user
+    """Set up an authenticator app. Whoever's roles require a second factor first types the
+    one-time enrolment code their district administrator gave them; then a fresh secret, made for
+    this session only, is shown as a QR code and confirmed with one code from the app."""
+    user: Any = request.user
     if user_has_device(user, confirmed=True):
         return redirect("accounts:verify")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "Authenticator"}
-    )
+    code_id = request.session.get(ENROL_CODE_KEY)
+    if services.enrolment_code_needed(user) and not (
+        code_id and EnrolmentCode.objects.usable().filter(user=user, pk=code_id).exists()
+    ):
+        return _enrolment_code_step(request)
+    device = _pending_device(request, create=request.method != "POST")
+    if device is None:  # set up again in another window since this one showed its secret
+        messages.error(request, _("Set-up was started again elsewhere: scan this new QR code."))
+        return redirect(_enroll_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            audit.record(user, "second_factor_enrolled", device)
-            messages.success(request, _("Your authenticator is set up."))
-            return redirect(_next_url(request))
+            if services.confirm_enrolment(user, device, code_id):
+                for key in (ENROL_CODE_KEY, ENROL_DEVICE_KEY):
+                    request.session.pop(key, None)
+                otp_login(request, device)
+                messages.success(request, _("Your authenticator is set up."))
+                return redirect(_next_url(request))
+            request.session.pop(ENROL_CODE_KEY, None)
+            messages.error(request, _("Your enrolment code is no longer valid. Ask for a new one."))
+            return redirect(_enroll_url(request))
         form.add_error(
             "code", _("That code is not right. Check the time on your phone and try again.")
         )
@@ -128,6 +148,53 @@ def enroll(request: HttpRequest) -> HttpResponse:
             "next": _next_url(request),
         },
     )
+
+
+def _enrolment_code_step(request: HttpRequest) -> HttpResponse:
+    if request.session.pop(ENROL_CODE_KEY, None):  # accepted earlier, since expired or revoked
+        messages.error(request, _("Your enrolment code is no longer valid. Ask for a new one."))
+    submitted = request.method == "POST" and "enrolment_code" in request.POST
+    form = EnrolmentCodeForm(request.POST if submitted else None)
+    if submitted and form.is_valid():
+        person: Any = request.user
+        code = services.check_enrolment_code(person, form.cleaned_data["enrolment_code"])
+        if code is not None:
+            request.session[ENROL_CODE_KEY] = code.pk
+            request.session.pop(ENROL_DEVICE_KEY, None)  # a fresh secret for this enrolment
+            return redirect(_enroll_url(request))
+        form.add_error(
+            "enrolment_code",
+            _(
+                "That enrolment code is not right, has expired or was already used. "
+                "Ask your district administrator for a new one."
+            ),
+        )
+    return render(
+        request,
+        "accounts/enrolment_code.html",
+        {"form": form, "next": _next_url(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _enroll_url(request: HttpRequest) -> str:
+    return f"{reverse('accounts:enroll')}?{urlencode({'next': _next_url(request)})}"
+
+
+def _pending_device(request: HttpRequest, *, create: bool) -> TOTPDevice | None:
+    """The unconfirmed authenticator of this session: made here (when ``create``), never one from
+    another session."""
+    person: Any = request.user
+    device_id = request.session.get(ENROL_DEVICE_KEY)
+    device = (
+        TOTPDevice.objects.filter(user=person, confirmed=False, pk=device_id).first()
+        if device_id
+        else None
+    )
+    if device is None and create:
+        device = services.start_enrolment(person)
+        request.session[ENROL_DEVICE_KEY] = device.pk
+    return device
 
 
 def _base32(key: bytes) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from haven.accounts.models import Role, RoleAssignment, User
@@ -22,6 +23,16 @@ from haven.core.models import (
 )
 
 PASSWORD = "haven-demo"  # noqa: S105 - the documented demo password
+
+REFUSED_IN_PRODUCTION = (
+    "The demo district never loads in production (HAVEN_ENV=production): its sign-ins have "
+    "published passwords. Create the first administrator with `haven createadmin USERNAME`."
+)
+
+
+class DemoRefused(Exception):
+    """The demo district was asked for in production."""
+
 
 #: username -> (role, school slug or None for district-wide, display name)
 USERS: dict[str, tuple[str, str | None, str]] = {
@@ -187,7 +198,10 @@ SUBJECTS = [
 
 @transaction.atomic
 def load() -> dict[str, int]:
-    """Create or complete the demo district. Returns counts of what exists afterwards."""
+    """Create or complete the demo district. Returns counts of what exists afterwards. Refused in
+    production (:class:`DemoRefused`), whoever asks."""
+    if settings.PRODUCTION:
+        raise DemoRefused(REFUSED_IN_PRODUCTION)
     rng = random.Random(20261129)  # fixed: the same district every time
     district, _ = District.objects.get_or_create(
         slug="demo-unified",

@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from haven.access import policy
 from haven.access.policy import Perm
+from haven.accounts.activity import background
 from haven.core.models import School
 from haven.emergencies.alerts import school_group
 from haven.emergencies.models import Acknowledgement, Alert, AlertStream, Delivery, Incident
@@ -392,6 +393,7 @@ def _school(user: Any, slug: str) -> School | None:
     )
 
 
+@background  # an EventSource cannot send the header: the view says it
 async def alert_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if request.method != "GET":
         return JsonResponse({"detail": "Use GET."}, status=405, headers={"Allow": "GET"})

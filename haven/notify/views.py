@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from haven.accounts.activity import background
 from haven.notify.models import Notification
 
 
@@ -15,6 +16,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notify/inbox.html", {"notes": notes})
 
 
+@background
 @login_required
 def unread_count(request: HttpRequest) -> JsonResponse:
     """Polled by every staff page as a fallback to the WebSocket push."""

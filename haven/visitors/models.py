@@ -298,3 +298,50 @@ class WatchlistEntry(models.Model):
             and self.starts_on <= day
             and (self.expires_on is None or self.expires_on >= day)
         )
+
+
+class Kiosk(models.Model):
+    """A lobby tablet the front desk enrolled for one school: it reaches the kiosk's pages and
+    nothing else of Haven (:mod:`haven.visitors.kiosk`). The front desk makes it here, which gives
+    a one-time code (only its keyed hash kept, valid for ``HAVEN_KIOSK_CODE_MINUTES``); typed on the
+    tablet at ``/visitors/kiosk/``, the code turns into the tablet's own credential, a random
+    secret in a cookie of which only the SHA-256 is kept. The kiosk acts for the person who made
+    it: while they may check visitors in at the school, it may; revoked, or once they may not, it
+    stops."""
+
+    school = models.ForeignKey("core.School", on_delete=models.CASCADE, related_name="kiosks")
+    name = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    code_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    device_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    enrolled_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["school", "name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.school})"
+
+    @property
+    def state(self) -> str:
+        """revoked, enrolled, waiting (for its code to be typed) or expired (never enrolled)."""
+        if self.revoked_at:
+            return "revoked"
+        if self.enrolled_at:
+            return "enrolled"
+        if self.code_expires_at and self.code_expires_at > timezone.now():
+            return "waiting"
+        return "expired"

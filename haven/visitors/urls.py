@@ -16,8 +16,13 @@ urlpatterns = [
     path("watchlist/", lists.watchlist, name="watchlist"),
     path("watchlist/new/", lists.watchlist_entry, name="watchlist_new"),
     path("watchlist/<int:pk>/", lists.watchlist_entry, name="watchlist_edit"),
+    path("kiosks/", kiosk.manage, name="kiosks"),
+    path("kiosks/<int:pk>/revoke/", kiosk.revoke, name="kiosk_revoke"),
+    # The kiosk's own pages: reached with its kiosk credential, not a staff session.
+    path("kiosk/", kiosk.enrol, name="kiosk_enrol"),
     path("kiosk/<slug:slug>/", kiosk.kiosk, name="kiosk"),
     path("kiosk/<slug:slug>/done/", kiosk.kiosk_done, name="kiosk_done"),
+    path("kiosk/<slug:slug>/badge.pdf", kiosk.kiosk_badge, name="kiosk_badge"),
     path("<int:pk>/", views.visit_detail, name="visit"),
     path("<int:pk>/status/", views.visit_status, name="status"),
     path("<int:pk>/decide/", views.decide, name="decide"),

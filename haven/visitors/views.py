@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from haven.access import policy
 from haven.access.policy import Perm
+from haven.accounts.activity import background
 from haven.accounts.shell import current_school
 from haven.audit import services as audit
 from haven.visitors import badges, services
@@ -270,6 +271,7 @@ def visit_detail(request: HttpRequest, pk: int, form: DecisionForm | None = None
     )
 
 
+@background
 @never_cache
 @login_required
 def visit_status(request: HttpRequest, pk: int) -> HttpResponse:

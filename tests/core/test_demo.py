@@ -51,3 +51,29 @@ def test_demo_has_restricted_guardians(db):
 def test_demo_teacher_has_a_class(db):
     demo.load()
     assert Section.objects.filter(teachers__user__username="teacher").exists()
+
+
+def test_demo_is_refused_in_production_with_the_way_forward(settings, db):
+    import pytest
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match=r"never loads in production.*haven createadmin"):
+        call_command("demo", stdout=StringIO())
+    assert not School.objects.exists()
+    assert not User.objects.exists()
+
+
+def test_run_never_loads_the_demo_in_production(settings, db, monkeypatch, tmp_path):
+    settings.PRODUCTION = True
+    settings.STATIC_ROOT = tmp_path / "static"
+    served: list[dict] = []
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: served.append(kwargs))
+    out = StringIO()
+    call_command("run", "--no-worker", stdout=out)
+    assert served, "the server was not started"
+    assert not School.objects.exists()
+    assert not User.objects.exists()
+    printed = out.getvalue()
+    assert "haven createadmin" in printed
+    assert demo.PASSWORD not in printed and "Demo sign-ins" not in printed

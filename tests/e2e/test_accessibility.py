@@ -57,11 +57,18 @@ def test_every_page_passes_axe(new_context, live_server, people, roster, unread_
     page.wait_for_selector("[role=alert]")
     problems += axe_problems(page)
 
-    # Password given, second factor not yet: enrolment, and the code page (with an error).
+    # Password given, second factor not yet: the enrolment code, the authenticator's set-up, and
+    # the code page (with an error).
+    from haven.accounts import services
+
     context = new_context()
     session_for(context, live_server, people["sro"], verified=False)
     page = context.new_page()
     problems += check(page, ["/accounts/sign-in/set-up/"], scheme)
+    page.get_by_label("Enrolment code").fill(services.issue_enrolment_code(people["sro"]).code)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_selector(".qr svg")
+    problems += axe_problems(page)
     context = new_context()
     enrol_device(people["principal"])
     session_for(context, live_server, people["principal"], verified=False)

@@ -111,6 +111,12 @@ def test_screenshots_of_the_main_pages(new_context, live_server, demo):
     session_for(enrol, live_server, User.objects.get(username="sro"), verified=False)
     enrol_page = enrol.new_page()
     enrol_page.goto("/accounts/sign-in/set-up/")
+    from haven.accounts import services
+
+    code = services.issue_enrolment_code(User.objects.get(username="sro")).code
+    enrol_page.get_by_label("Enrolment code").fill(code)
+    enrol_page.get_by_role("button", name="Continue").click()
+    enrol_page.wait_for_selector(".qr svg")
     shoot(enrol_page, "two-step-set-up")
 
     auditor = new_context(viewport=DESKTOP)

@@ -25,10 +25,20 @@ def sign_out(page) -> None:
 
 
 def test_counsellor_enrols_an_authenticator_then_signs_in_with_its_codes(page, live_server, people):
-    # First sign-in: the password is not enough for a counsellor; Haven asks to set up an app.
+    # First sign-in: the password is not enough for a counsellor; Haven asks to set up an app,
+    # which needs the one-time code the district administrator gave them.
+    from haven.accounts import services
+
+    enrolment_code = services.issue_enrolment_code(people["counselor"]).code
     sign_in_with_password(page, "counselor", PASSWORD)
     expect(page).to_have_url(re.compile(r"/accounts/sign-in/set-up/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-step sign-in")
+    expect(page.locator(".qr svg")).to_have_count(0)
+    page.get_by_label("Enrolment code").fill("WRONG-CODE-000")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".field-error")).to_contain_text("Ask your district administrator")
+    page.get_by_label("Enrolment code").fill(enrolment_code)
+    page.get_by_role("button", name="Continue").click()
     expect(page.locator(".qr svg")).to_be_visible()
     key = key_from_page(page)
     step = current_step()

@@ -98,8 +98,19 @@ def test_the_visitors_pages_pass_axe(new_context, live_server, people, roster, s
         "/visitors/scan/",
         "/visitors/expected/",
         "/visitors/watchlist/",
-        "/visitors/kiosk/northside-high/",
+        "/visitors/kiosks/",
     ):
         page.goto(path)
         problems += axe_problems(page)
+    # The lobby tablet: its set-up page, then the kiosk itself once the code is typed.
+    tablet = new_context(color_scheme=scheme).new_page()
+    tablet.goto("/visitors/kiosk/")
+    problems += axe_problems(tablet)
+    page.goto("/visitors/kiosks/")
+    page.get_by_role("button", name="Get a kiosk code").click()
+    code = page.get_by_test_id("kiosk-code").inner_text()
+    tablet.get_by_label("Kiosk code").fill(code)
+    tablet.get_by_role("button", name="Set up").click()
+    tablet.wait_for_url("**/visitors/kiosk/northside-high/")
+    problems += axe_problems(tablet)
     assert not problems, "\n".join(problems)

@@ -21,14 +21,16 @@ never import a module of the package directly:
 * ``compartments`` — who owns a compartment, who may open one now, break-glass.
 * ``recipients`` — who holds a permission (whom to alert or tell).
 * One module per area with its models' scopes (``@scope("app.model")``) and its ``may_*`` rules:
-  ``roster``, ``tips``, ``cases``, ``visitors`` (with screening), ``emergencies`` (incidents,
-  drills, roll call, reunification), ``volunteers``, ``triage``, ``audit``. A new app adds its
+  ``roster``, ``tips``, ``cases``, ``visitors`` (with screening and kiosks), ``emergencies``
+  (incidents, drills, roll call, reunification), ``volunteers``, ``triage``, ``audit``,
+  ``accounts`` (who manages another person's sign-in). A new app adds its
   scopes and rules in a module of its own here, imported below so that its scopes register when
   the policy is imported.
 """
 
 # Areas with scopes only: imported so that their scopes register.
 from haven.access.policy import audit, roster, tips  # noqa: F401
+from haven.access.policy.accounts import may_manage_sign_in
 from haven.access.policy.cases import (
     can_read_compartment,
     can_see_case,
@@ -82,6 +84,7 @@ from haven.access.policy.triage import may_classify, may_review_signal
 from haven.access.policy.visitors import (
     may_check_in,
     may_decide_screening,
+    may_manage_kiosks,
     may_manage_watchlist,
     may_see_screening,
 )
@@ -118,6 +121,8 @@ __all__ = [
     "may_join_case_team",
     "may_manage_case",
     "may_manage_drills",
+    "may_manage_kiosks",
+    "may_manage_sign_in",
     "may_manage_training",
     "may_manage_volunteer",
     "may_manage_watchlist",

@@ -42,6 +42,7 @@ class Perm(StrEnum):
     SIGNALS_SUBMIT = "triage.signals_submit"  # send monitoring tools' signals (service accounts)
     TRIAGE_REVIEW = "triage.review"  # confirm or dismiss signals; sees sensitive ones
     TRIAGE_QUALITY = "triage.quality"  # the district's false-alarm rates and triage settings
+    ACCOUNTS_MANAGE = "accounts.manage"  # issue enrolment codes, reset a lost second factor
 
 
 _EVERY_STAFF = {Perm.CASES_REFER, Perm.EMERGENCY_RAISE, Perm.EMERGENCY_RECEIVE, Perm.ROLL_CALL}
@@ -62,6 +63,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         | {Perm.LEGAL_HOLD, Perm.EMERGENCY_COMMAND}
         | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
         | {Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW, Perm.TRIAGE_QUALITY}
+        | {Perm.ACCOUNTS_MANAGE}
     ),
     Role.SCHOOL_ADMIN: frozenset(
         _TEAM

@@ -93,3 +93,18 @@ def may_manage_watchlist(user: Any, school: Any = None, district: Any = None) ->
         Perm.WATCHLIST_MANAGE in perms_for_role(role) and school_id is None and d == district_id
         for role, school_id, d in _memberships(user)
     )
+
+
+# --- lobby kiosks ---------------------------------------------------------------------------------
+#
+# A kiosk is a device the front desk enrolled for one school; it reaches the kiosk's pages only.
+# The front desk (and whoever else manages visitors there) sees, enrols and revokes it.
+
+
+@scope("visitors.kiosk")
+def _kiosks(user: Any, qs: models.QuerySet) -> models.QuerySet:
+    return qs.filter(school_q(user, Perm.VISITORS_MANAGE))
+
+
+def may_manage_kiosks(user: Any, school: Any) -> bool:
+    return has_perm(user, Perm.VISITORS_MANAGE, school)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from haven.access import policy
 from haven.access.policy import Perm
+from haven.accounts.activity import background
 from haven.audit import services as audit
 from haven.emergencies import pickup, reunification
 from haven.emergencies.models import Incident, ReunificationRequest
@@ -144,6 +145,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@background
 @login_required
 @require_GET
 def board_json(request: HttpRequest, pk: int) -> HttpResponse:

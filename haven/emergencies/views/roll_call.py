@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haven.access import policy
+from haven.accounts.activity import background
 from haven.audit import services as audit
 from haven.core.models import Section, Student
 from haven.emergencies import accountability, report
@@ -265,6 +266,7 @@ def accountability_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@background
 @login_required
 @never_cache
 @require_GET

@@ -9,6 +9,7 @@
     return;
   }
   var pollUrl = root.getAttribute("data-live-notifications");
+  var signIn = root.getAttribute("data-sign-in");
   var region = document.getElementById("live-toasts");
   var seen = Number(root.getAttribute("data-live-latest") || 0);
   var socket = null;
@@ -59,8 +60,17 @@
   }
 
   function poll() {
-    fetch(pollUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    fetch(pollUrl, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-Haven-Background": "1" },
+    })
       .then(function (response) {
+        if (response.status === 401 && signIn) {
+          // Signed out after inactivity: leave the page, whatever it shows, for the sign-in page.
+          var here = window.location.pathname + window.location.search;
+          window.location.assign(signIn + "?expired=1&next=" + encodeURIComponent(here));
+          return null;
+        }
         return response.ok ? response.json() : null;
       })
       .then(function (data) {

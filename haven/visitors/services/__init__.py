@@ -4,7 +4,8 @@ apps (emergencies, reunification, volunteers) call.
 * :mod:`.identity` — who the visitor is (ID barcode, photo of it, typed, saved record);
 * :mod:`.checkin` — check-in with screening, the review of a possible match, sign-out, on site;
 * :mod:`.records` — the visitor log and its export, expected visitors;
-* :mod:`.photos` — the webcam photo, cleaned.
+* :mod:`.photos` — the webcam photo, cleaned;
+* :mod:`.kiosks` — lobby kiosks: enrolment with a one-time code, the tablet's credential, revoking.
 """
 
 from haven.visitors.services.checkin import (

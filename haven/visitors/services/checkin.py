@@ -72,11 +72,13 @@ def check_in(
     photo: bytes | None = None,
     kind: str = Visit.Kind.VISITOR,
     at_kiosk: bool = False,
+    kiosk_id: int | None = None,
     expected: PreRegistration | None = None,
 ) -> Visit:
     """Screen the visitor and record the visit (see the module's docstring). Raises
     ValidationError naming the field for bad input — then nothing is stored — and
-    PermissionDenied when ``actor`` may not check visitors in at ``school``."""
+    PermissionDenied when ``actor`` may not check visitors in at ``school``. A lobby kiosk checks
+    in as the person who enrolled it, naming itself in ``kiosk_id``."""
     if not policy.may_check_in(actor, school):
         raise PermissionDenied(_("You may not check visitors in at this school."))
     errors: dict[str, str] = {}
@@ -154,6 +156,7 @@ def check_in(
                     "status": visit.status,
                     "source": details.source,
                     "kiosk": at_kiosk,
+                    **({"kiosk_id": kiosk_id} if kiosk_id else {}),
                 },
             )
             if outcome == Outcome.MATCH:

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from haven.core import demo
 
@@ -9,7 +9,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        counts = demo.load()
+        try:
+            counts = demo.load()
+        except demo.DemoRefused as exc:
+            raise CommandError(str(exc)) from exc
         if options["verbosity"] == 0:
             return
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())

@@ -1,5 +1,5 @@
-"""``haven run``: migrate, load the demo district into an empty database, then serve Haven and its
-background worker in one foreground command; Ctrl-C stops both."""
+"""``haven run``: migrate, load the demo district into an empty database (never in production), then
+serve Haven and its background worker in one foreground command; Ctrl-C stops both."""
 
 from __future__ import annotations
 
@@ -21,7 +21,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--host", default=os.environ.get("HAVEN_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=env_int("HAVEN_PORT", 8000))
-        parser.add_argument("--no-demo", action="store_true", help="do not load the demo district")
+        parser.add_argument(
+            "--no-demo",
+            action="store_true",
+            help="do not load the demo district (it never loads in production)",
+        )
         parser.add_argument(
             "--no-worker", action="store_true", help="do not start the background worker"
         )
@@ -29,13 +33,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         import uvicorn
 
+        from haven.accounts.models import User
         from haven.core.models import School
 
         call_command("migrate", interactive=False, verbosity=0)
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         demo_loaded = False
-        if not options["no_demo"] and not School.objects.exists():
+        if settings.PRODUCTION:
+            if not User.objects.filter(role_assignments__isnull=False).exists():
+                self.stdout.write(
+                    "No administrator yet: create the first one with `haven createadmin USERNAME`."
+                )
+        elif not options["no_demo"] and not School.objects.exists():
             self.stdout.write("Empty database: loading the demo district …")
             call_command("demo", verbosity=0)
             demo_loaded = True
@@ -49,7 +59,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Data: {settings.DATA_DIR}")
         from haven.core.demo import PASSWORD, SIGN_INS
 
-        if demo_loaded or School.objects.filter(slug="northside-high").exists():
+        if not settings.PRODUCTION and (
+            demo_loaded or School.objects.filter(slug="northside-high").exists()
+        ):
             from haven.tips.demo import DEMO_RECEIPT
 
             self.stdout.write(f"Demo sign-ins (password '{PASSWORD}'): {', '.join(SIGN_INS)}")
