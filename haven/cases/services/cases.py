@@ -325,8 +325,11 @@ def update_case(
     priority: int | None = None,
     summary: str | None = None,
 ) -> Case:
-    """Change the case's type, priority or summary (the team record)."""
+    """Change the case's type, priority or summary (the team record): the school's
+    threat-assessment roles only, like the team, closing and reopening — a safety-team member
+    reads the case but does not re-rank it."""
     case = require_case(user, case)
+    require_manager(user, case)
     changed: list[str] = []
     if type is not None:
         if type not in CaseType.values:
