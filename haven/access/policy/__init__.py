@@ -80,17 +80,27 @@ from haven.access.policy.emergencies import (
 from haven.access.policy.recipients import auditors, holders, school_holders, users_with_perm
 from haven.access.policy.triage import may_classify, may_review_signal
 from haven.access.policy.visitors import (
+    MatchSight,
+    match_sight,
     may_check_in,
     may_decide_screening,
     may_manage_watchlist,
+    may_see_custody_matches,
     may_see_screening,
+    may_see_screening_matches,
 )
-from haven.access.policy.volunteers import may_manage_training, may_manage_volunteer
+from haven.access.policy.volunteers import (
+    may_answer_volunteer_screening,
+    may_manage_training,
+    may_manage_volunteer,
+    volunteer_screening_deciders,
+)
 
 __all__ = [
     "COMPARTMENT_PERM",
     "ROLE_PERMS",
     "SECOND_FACTOR_PERMS",
+    "MatchSight",
     "Perm",
     "Scope",
     "active_grant",
@@ -106,7 +116,9 @@ __all__ = [
     "forget",
     "has_perm",
     "holders",
+    "match_sight",
     "may_account_visitors",
+    "may_answer_volunteer_screening",
     "may_break_glass",
     "may_break_glass_into_case",
     "may_check_in",
@@ -128,7 +140,9 @@ __all__ = [
     "may_reunify",
     "may_review_signal",
     "may_see_accountability_names",
+    "may_see_custody_matches",
     "may_see_screening",
+    "may_see_screening_matches",
     "owns_compartment",
     "perms_for_role",
     "requires_second_factor",
@@ -140,4 +154,5 @@ __all__ = [
     "scope",
     "users_with_perm",
     "visible_to",
+    "volunteer_screening_deciders",
 ]

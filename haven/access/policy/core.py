@@ -86,12 +86,17 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
 }
 
-#: Roles whose holders must sign in with a second factor: all that can see tips, cases, screenings
-#: or the audit log.
+#: Roles whose holders must sign in with a second factor: all that can see tips, cases, guardians,
+#: the audit log, or screenings — their details, or only their outcomes (the front desk's visitor
+#: log, the volunteer coordinator's applications with their addresses and dates of birth).
 SECOND_FACTOR_PERMS = {
     Perm.TIPS_VIEW,
     Perm.CASES_TEAM,
     Perm.SCREENING_VIEW,
+    Perm.SCREENING_DECIDE,
+    Perm.WATCHLIST_MANAGE,
+    Perm.VISITORS_MANAGE,
+    Perm.VOLUNTEERS_MANAGE,
     Perm.AUDIT_VIEW,
     Perm.GUARDIANS_VIEW,
 }
