@@ -223,6 +223,11 @@ def visible_to(user: Any, queryset: models.QuerySet | type[models.Model]) -> mod
     return func(user, qs) if func else qs.none()
 
 
+def districts_of(user: Any) -> set[int]:
+    """The districts where the user holds any role."""
+    return {district for _, _, district in _memberships(user)}
+
+
 def _districts_with(user: Any, perm: Perm) -> set[int]:
     """Districts where the user holds ``perm`` at any school or district-wide."""
     return {district for role, _, district in _memberships(user) if perm in perms_for_role(role)}
