@@ -13,7 +13,9 @@ from haven.access import policy
 
 
 def required(user: Any) -> bool:
-    """Every role that can see tips, cases, screenings or the audit log needs a second factor.
+    """Every role that can see tips, cases, guardians, screenings (even their outcomes only, as
+    the volunteer coordinator does) or the audit log needs a second factor
+    (``policy.SECOND_FACTOR_PERMS``).
     Demo sign-ins may be exempted in development only (HAVEN_DEMO_SKIP_2FA)."""
     if settings.HAVEN_DEMO_SKIP_2FA and getattr(user, "is_demo", False):
         return False

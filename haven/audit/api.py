@@ -24,6 +24,7 @@ class EventOut(Schema):
     object_id: str
     compartment: str
     school_id: int | None
+    district_id: int | None
     reason: str
     detail: dict[str, Any]
     digest: str
@@ -62,6 +63,7 @@ def events(
             "object_id": e.object_id,
             "compartment": e.compartment,
             "school_id": e.school_id,
+            "district_id": e.district_id,
             "reason": e.reason,
             "detail": e.detail,
             "digest": e.digest,

@@ -45,6 +45,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     compartment = models.CharField(max_length=30, blank=True)
     school_id = models.BigIntegerField(null=True, blank=True)
+    # The district the event belongs to: who may read it (auditors and district administrators
+    # read their own district's events only). Chained from migration 0005 on; see services.
+    district_id = models.BigIntegerField(null=True, blank=True)
     reason = models.TextField(blank=True)
     detail = models.JSONField(default=dict, blank=True)
     prev_digest = models.CharField(max_length=64)
@@ -52,7 +55,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "seq"]),
+            models.Index(fields=["district_id", "seq"], name="audit_event_district_seq"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"

@@ -16,6 +16,14 @@ How the log resists tampering, and where that stops:
   digest: operators record it somewhere the database's attacker cannot reach (a ticket, a printout,
   another system), and ``haven audit verify --anchor SEQ:DIGEST`` later fails if event SEQ is not
   the one recorded. The same anchors bound the damage if the HMAC key itself leaks.
+
+Each event carries its **district** (who may read it: :mod:`haven.access.policy.audit`), and the
+digest covers it, so moving an event to another district's log breaks the chain like any edit.
+Events written before districts were recorded were chained without one; migration 0005 filled in
+their district from what they name (their school, the object's district, the actor's only
+district, or the installation's only district). Their digests still verify — over the content they
+were written with — so their district is not vouched for by the chain: :class:`Verification`
+counts them (``unchained_districts``).
 """
 
 from __future__ import annotations
@@ -53,7 +61,14 @@ _CHAINED = (
 )
 
 
-def _canonical(values: Mapping[str, Any]) -> bytes:
+# Read back for verify(): the chained fields, the district (chained by events written since it
+# was recorded) and the digest.
+_READ = (*_CHAINED, "district_id", "digest")
+
+
+def _canonical(values: Mapping[str, Any], district: bool = True) -> bytes:
+    """The bytes an event's digest covers. ``district=False``: the form events were chained in
+    before they recorded their district (only verify() uses it, for those events)."""
     at: datetime = values["at"]
     payload = {
         "seq": values["seq"],
@@ -69,30 +84,61 @@ def _canonical(values: Mapping[str, Any]) -> bytes:
         "detail": values["detail"],
         "prev": values["prev_digest"],
     }
+    if district:
+        payload["district"] = values["district_id"]
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _digest(key: bytes, values: Mapping[str, Any]) -> str:
-    return hmac.new(key, _canonical(values), hashlib.sha256).hexdigest()
+def _digest(key: bytes, values: Mapping[str, Any], district: bool = True) -> str:
+    return hmac.new(key, _canonical(values, district), hashlib.sha256).hexdigest()
 
 
 def compute_digest(event: AuditEvent, key: bytes | None = None) -> str:
     """The HMAC that ``event`` should carry (with the configured audit key unless one is given)."""
-    values = {name: getattr(event, name) for name in _CHAINED}
+    values = {name: getattr(event, name) for name in (*_CHAINED, "district_id")}
     return _digest(crypto.audit_key() if key is None else key, values)
 
 
-def _describe(obj: Any) -> tuple[str, str, int | None]:
+def _describe(obj: Any) -> tuple[str, str, int | None, int | None]:
+    """(object type, object id, school id, district id) of what an event is about."""
     if obj is None:
-        return "", "", None
+        return "", "", None, None
     if isinstance(obj, models.Model):
+        label = obj._meta.label_lower
         school_id = getattr(obj, "school_id", None)
-        if school_id is None and obj._meta.label_lower == "core.school":
+        district_id = getattr(obj, "district_id", None)
+        if label == "core.school":
             school_id = obj.pk
-        return obj._meta.label_lower, str(obj.pk), school_id
+        elif label == "core.district":
+            district_id = obj.pk
+        if district_id is None and school_id is not None:
+            school = obj._state.fields_cache.get("school") if label != "core.school" else obj
+            district_id = getattr(school, "district_id", None)
+        return label, str(obj.pk), school_id, district_id
     if isinstance(obj, tuple):  # ("app.model", id) for things referred to without loading them
-        return str(obj[0]), str(obj[1]), None
+        return str(obj[0]), str(obj[1]), None, None
     raise TypeError(f"cannot audit {type(obj).__name__}")
+
+
+def district_of(school_id: int | None, actor: Any) -> int | None:
+    """The district of an event that names no district itself: its school's; else the actor's,
+    when all their roles are in one district; else the installation's, when it has only one
+    (failed sign-ins of unknown names, jobs of the system). Otherwise none: such an event is in
+    no district's log (``haven audit verify`` still walks it)."""
+    from haven.core.models import District, School
+
+    if school_id is not None:
+        found = School.objects.filter(pk=school_id).values_list("district_id", flat=True).first()
+        if found is not None:
+            return found
+    if getattr(actor, "is_authenticated", False):
+        from haven.access import policy
+
+        districts = policy.districts_of(actor)
+        if len(districts) == 1:
+            return next(iter(districts))
+    only = list(District.objects.values_list("pk", flat=True)[:2])
+    return only[0] if len(only) == 1 else None
 
 
 def record(
@@ -104,15 +150,22 @@ def record(
     reason: str = "",
     detail: dict[str, Any] | None = None,
     school_id: int | None = None,
+    district_id: int | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. ``actor`` is a user, or None for the system.
 
     Never put the content of a sensitive record into ``detail``: the log says who touched what,
     not what it said. ``detail`` must be JSON data; it is stored as it will read back (tuples become
     lists), so the digest covers exactly what is stored.
+
+    The event's district is ``district_id``, else the object's (its own, or its school's), else
+    :func:`district_of` the school and the actor.
     """
-    object_type, object_id, obj_school = _describe(obj)
+    object_type, object_id, obj_school, obj_district = _describe(obj)
     user = actor if getattr(actor, "is_authenticated", False) else None
+    school = school_id if school_id is not None else obj_school
+    if district_id is None:
+        district_id = obj_district if obj_district is not None else district_of(school, user)
     stored_detail = json.loads(json.dumps(detail or {}))
     with transaction.atomic():
         # The lock on the head row serialises appends (PostgreSQL: FOR UPDATE; SQLite: IMMEDIATE
@@ -127,7 +180,8 @@ def record(
             object_type=object_type,
             object_id=object_id,
             compartment=compartment,
-            school_id=school_id if school_id is not None else obj_school,
+            school_id=school,
+            district_id=district_id,
             reason=reason,
             detail=stored_detail,
             prev_digest=head.digest,
@@ -155,6 +209,8 @@ class Verification:
         self.chunk = chunk
         self.anchors = dict(anchors or {})
         self.events = 0
+        # Events chained before they recorded their district (their district is not vouched for).
+        self.unchained_districts = 0
         self.head_seq = 0
         self.head_digest = GENESIS
         self._breaks = self._walk()
@@ -169,7 +225,7 @@ class Verification:
         queryset = AuditEvent.objects.filter(seq__gt=after)
         if upto is not None:
             queryset = queryset.filter(seq__lte=upto)
-        names = (*_CHAINED, "digest")
+        names = _READ
         for row in queryset.order_by("seq").values_list(*names).iterator(chunk_size=self.chunk):
             yield dict(zip(names, row, strict=True))
 
@@ -177,6 +233,19 @@ class Verification:
         key = crypto.audit_key()
         expected, prev = 1, GENESIS
         anchors = self.anchors
+        # Try first the form the event before used: old logs begin with events chained without
+        # their district, and each form then holds for a long run.
+        with_district = True
+
+        def intact(row: dict[str, Any]) -> bool:
+            nonlocal with_district
+            for district in (with_district, not with_district):
+                if hmac.compare_digest(_digest(key, row, district), row["digest"]):
+                    with_district = district
+                    if not district:
+                        self.unchained_districts += 1
+                    return True
+            return False
 
         def check(rows: Iterator[dict[str, Any]]) -> Iterator[Break]:
             nonlocal expected, prev
@@ -186,7 +255,7 @@ class Verification:
                     yield Break(expected, _missing(expected, seq))
                 elif row["prev_digest"] != prev:
                     yield Break(seq, f"event #{seq} does not follow the event before it")
-                if not hmac.compare_digest(_digest(key, row), row["digest"]):
+                if not intact(row):
                     yield Break(seq, f"event #{seq} was altered after it was written")
                 if seq in anchors and not hmac.compare_digest(anchors[seq], row["digest"]):
                     yield Break(seq, f"event #{seq} is not the one anchored (digest differs)")

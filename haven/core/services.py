@@ -83,7 +83,7 @@ def home_cards(user: Any, school: Any) -> list[Card]:
     if policy.has_perm(user, Perm.AUDIT_VIEW):
         from haven.audit.models import AuditEvent
 
-        today = AuditEvent.objects.filter(action="break_glass").count()
+        today = policy.visible_to(user, AuditEvent).filter(action="break_glass").count()
         cards.append(
             Card(
                 _("Emergency accesses on record"),

@@ -24,7 +24,7 @@ from haven.access import policy
 from haven.access.policy import Perm
 from haven.audit import services as audit
 from haven.core.models import School, Staff
-from haven.visitors import aamva, services
+from haven.visitors import aamva, services, watchlists
 from haven.visitors.models import Visit
 
 router = Router(tags=["visitors"])
@@ -170,9 +170,10 @@ def _out(request: HttpRequest, visit: Visit) -> dict[str, Any]:
     person = visit.person
     screening = None
     if policy.may_see_screening(request.user, visit):
+        everything = [*visit.registry_matches(), *visit.watchlist_matches]
         matches = [
             {**m, "label": m.get("label", "")}
-            for m in [*visit.registry_matches(), *visit.watchlist_matches]
+            for m in watchlists.shown_to(request.user, everything, [visit.school])
         ]
         screening = {
             "outcome": visit.outcome,

@@ -180,7 +180,7 @@ def watchlist(request: HttpRequest) -> HttpResponse:
     in_force = set(watchlists.entries_in_force(school).values_list("pk", flat=True))
     entries = list(here.select_related("school").order_by("last_name", "first_name"))
     custody = []
-    if policy.has_perm(request.user, Perm.GUARDIANS_VIEW, school):
+    if policy.may_see_custody_matches(request.user, school):
         custody = list(watchlists.custody_restrictions(school))
     return render(
         request,

@@ -27,7 +27,7 @@ from haven.access.policy import Perm
 from haven.accounts.activity import background
 from haven.accounts.shell import current_school
 from haven.audit import services as audit
-from haven.visitors import badges, services
+from haven.visitors import badges, services, watchlists
 from haven.visitors.forms import (
     PURPOSES,
     CheckInForm,
@@ -225,20 +225,14 @@ def _check_in(
 # --- one visit ------------------------------------------------------------------------------------
 
 
-def _matches(visit: Visit) -> list[dict[str, Any]]:
-    """The registry's and the watchlists' matches, in one list for the clerk."""
+def _matches(user: Any, visit: Visit) -> list[dict[str, Any]]:
+    """The registry's and the watchlists' matches, in one list for the clerk: what the access
+    policy lets ``user`` read of them (:func:`haven.visitors.watchlists.shown_to`)."""
     found = []
-    for match in visit.registry_matches():
-        jurisdiction = str(match.get("source", "")).partition(":")[2]
-        found.append(
-            {
-                **match,
-                "label": _("Sex-offender registry (%(where)s)") % {"where": jurisdiction},
-                "tone": OUTCOME_TONE.get(match.get("outcome", ""), "high"),
-            }
-        )
-    for match in visit.watchlist_matches:
-        found.append({**match, "tone": OUTCOME_TONE.get(match.get("outcome", ""), "high")})
+    everything = [*visit.registry_matches(), *visit.watchlist_matches]
+    for match in watchlists.shown_to(user, everything, [visit.school]):
+        tone = OUTCOME_TONE.get(match.get("outcome", ""), "high")
+        found.append({**watchlists.labelled(match), "tone": tone})
     for match in found:
         match["date_words"] = DATE_WORDS.get(str(match.get("date_agrees", "")), "")
     found.sort(key=lambda m: (m.get("outcome") != Outcome.MATCH, -float(m.get("score", 0))))
@@ -260,7 +254,7 @@ def visit_detail(request: HttpRequest, pk: int, form: DecisionForm | None = None
             "visit": visit,
             "person": visit.person,
             "screening_visible": screening_visible,
-            "matches": _matches(visit) if screening_visible else [],
+            "matches": _matches(request.user, visit) if screening_visible else [],
             "may_decide": may_decide,
             "form": form or (DecisionForm() if may_decide else None),
             "may_manage": policy.may_check_in(request.user, visit.school_id),

@@ -16,6 +16,7 @@ with :meth:`haven.screening.matcher.Index.build`, which compares every row when 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,7 +122,8 @@ def screen(
 ) -> tuple[str, list[dict[str, Any]]]:
     """(outcome, matches) of a visitor against the watchlists in force at ``school``. Each match
     is the registry's shape (source, record_id, name, date_of_birth, score) plus ``kind``,
-    ``label`` and ``note``. Nothing is stored here; the visit keeps the matches (encrypted)."""
+    ``label``, ``note`` and ``school`` (whose listing it is: who may read it depends on it, see
+    :func:`shown_to`). Nothing is stored here; the visit keeps the matches (encrypted)."""
     found, listings = records(school)
     if not found:
         return Outcome.CLEAR, []
@@ -133,9 +135,63 @@ def screen(
         match = screening.record_match(hit)
         listing = listings[match["record_id"]]
         matches.append(
-            {**match, "kind": listing.kind, "label": listing.label, "note": listing.note}
+            {
+                **match,
+                "kind": listing.kind,
+                "label": listing.label,
+                "note": listing.note,
+                "school": school.pk,
+            }
         )
     return outcome, matches
+
+
+def labelled(match: dict[str, Any]) -> dict[str, Any]:
+    """A match with the words of its list: a watchlist's are stored with it, the registry's are
+    made from its source ("Sex-offender registry (VA)")."""
+    source, _sep, jurisdiction = str(match.get("source", "")).partition(":")
+    if source != "registry":
+        return match
+    return {**match, "label": _("Sex-offender registry (%(where)s)") % {"where": jurisdiction}}
+
+
+# What a match keeps when its reader may not see what it says: how strong it is, nothing listed.
+_BARE = ("outcome", "score", "date_agrees")
+
+
+def shown_to(
+    user: Any, matches: Iterable[Mapping[str, Any]], schools: Iterable[Any]
+) -> list[dict[str, Any]]:
+    """The matches of a screened record of ``schools`` (the registry's and the watchlists') as
+    ``user`` may read them, decided by the access policy: none at all for someone who sees the
+    outcome only (the volunteer coordinator); a custody restriction without its student or note
+    for someone who may not see guardians; a listing of a school the reader does not screen for
+    as "listed", nothing more. Pages, the API and exports show only what this returns."""
+    schools = list(schools)
+    if not policy.may_see_screening_matches(user, schools):
+        return []
+    shown = []
+    for match in matches:
+        sight = policy.match_sight(user, match, schools)
+        if sight == policy.MatchSight.FULL:
+            shown.append(dict(match))
+            continue
+        bare: dict[str, Any] = {key: match[key] for key in _BARE if key in match}
+        bare.update(source="", record_id="", date_of_birth=None, note="", aliases="")
+        if sight == policy.MatchSight.WITHOUT_CUSTODY:
+            bare.update(
+                kind=CUSTODY,
+                name=match.get("name", ""),
+                label=_("Custody restriction (the details are for staff who see guardians)"),
+            )
+        else:
+            bare.update(
+                kind="",
+                name="",
+                label=_("Listed at another school (the details are for its staff)"),
+            )
+        shown.append(bare)
+    return shown
 
 
 # --- changing the watchlist ---------------------------------------------------------------------

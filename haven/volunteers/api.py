@@ -48,6 +48,11 @@ class TrainingOut(Schema):
 class VolunteerDetailOut(VolunteerOut):
     phone: str
     screening: str = Field(..., description="clear, review or match")
+    screening_deciders: list[str] = Field(
+        ...,
+        description="Who decides a review or match (usernames); what matched is shown only to "
+        "staff who see screenings, on the volunteer's page",
+    )
     reasons: list[str] = Field(..., description="Why the volunteer is not eligible")
     warnings: list[str]
     training: list[TrainingOut]
@@ -213,6 +218,11 @@ def get_volunteer(request: HttpRequest, pk: int):
         **_out(volunteer, status),
         "phone": volunteer.phone,
         "screening": volunteer.screening_outcome,
+        "screening_deciders": [
+            user.get_username() for user in policy.volunteer_screening_deciders(volunteer)
+        ]
+        if volunteer.screening_outcome in ("review", "match")
+        else [],
         "reasons": status.reasons,
         "warnings": status.warnings,
         "training": [

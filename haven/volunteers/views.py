@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 from haven.access import policy
 from haven.access.policy import Perm
 from haven.audit import services as audit
+from haven.visitors import watchlists
 from haven.visitors.models import Outcome
 from haven.volunteers import hours, links, services
 from haven.volunteers.forms import (
@@ -164,20 +165,15 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _matches(volunteer: Volunteer) -> list[dict[str, Any]]:
-    found = []
-    registry = volunteer.screening
-    for match in list(registry.matches) if registry else []:
-        jurisdiction = str(match.get("source", "")).partition(":")[2]
-        found.append(
-            {
-                **match,
-                "label": _("Sex-offender registry (%(where)s)") % {"where": jurisdiction},
-                "tone": OUTCOME_TONE.get(match.get("outcome", ""), "high"),
-            }
-        )
-    for match in volunteer.watchlist_matches or []:
-        found.append({**match, "tone": OUTCOME_TONE.get(match.get("outcome", ""), "high")})
+def _matches(user: Any, volunteer: Volunteer) -> list[dict[str, Any]]:
+    """The screening's matches as ``user`` may read them (none for the coordinator, who sees the
+    outcome and who decides: :func:`haven.visitors.watchlists.shown_to`)."""
+    registry = list(volunteer.screening.matches) if volunteer.screening else []
+    everything = [*registry, *(volunteer.watchlist_matches or [])]
+    found = [
+        {**watchlists.labelled(match), "tone": OUTCOME_TONE.get(match.get("outcome", ""), "high")}
+        for match in watchlists.shown_to(user, everything, volunteer.schools.all())
+    ]
     found.sort(key=lambda m: (m.get("outcome") != Outcome.MATCH, -float(m.get("score", 0))))
     return found
 
@@ -191,13 +187,16 @@ def detail(
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     volunteer = decorate(_visible(request, pk))
+    schools = list(volunteer.schools.all())
+    sees_matches = policy.may_see_screening_matches(request.user, schools)
     audit.record(
         request.user,
         "view",
         volunteer,
-        detail={"screening": volunteer.screening_outcome},
+        detail={"screening": volunteer.screening_outcome, "matches": sees_matches},
         school_id=services.school_id_of(volunteer),
     )
+    waiting_on_screening = volunteer.screening_outcome in (Outcome.REVIEW, Outcome.MATCH)
     forms = forms or {}
     may_manage = policy.may_manage_volunteer(request.user, volunteer)
     visits = hours.rows(
@@ -209,7 +208,13 @@ def detail(
         {
             "volunteer": volunteer,
             "status": volunteer.eligible,  # type: ignore[attr-defined]
-            "matches": _matches(volunteer),
+            "matches": _matches(request.user, volunteer) if sees_matches else [],
+            "sees_matches": sees_matches,
+            "may_answer": waiting_on_screening
+            and policy.may_answer_volunteer_screening(request.user, volunteer),
+            "deciders": policy.volunteer_screening_deciders(volunteer)
+            if waiting_on_screening
+            else [],
             "outcome_tone": OUTCOME_TONE.get(volunteer.screening_outcome, "high"),
             "checks": volunteer.checks.all(),
             "trainings": volunteer.trainings.select_related("training"),

@@ -151,6 +151,7 @@ def test_second_factor_is_required_for_sensitive_roles_only(people):
         "counselor",
         "sro",
         "frontdesk",
+        "coordinator",
         "team_member",
         "outsider",
         "principal2",

@@ -83,6 +83,70 @@ def test_a_tip_of_another_school_is_refused(people, roster, district, riverside,
     assert response.json()["errors"][0]["field"] == "source_tip"
 
 
+def _signal_body(roster, signal_id, school="northside-high"):  # type: ignore[no-untyped-def]
+    student = roster["maya"] if school == "northside-high" else roster["sam"]
+    return {
+        "student": student.pk,
+        "school": school,
+        "type": "threat",
+        "source_signal_id": signal_id,
+    }
+
+
+def test_a_case_from_a_signal_the_user_sees_names_its_source(people, roster, api):
+    from tests.triage.world import HIGH, send
+
+    signal = send(people["principal"], HIGH).signal
+    response = api(people["counselor"]).post("/cases", _signal_body(roster, signal.pk))
+    assert response.status_code == 201
+    assert (response.json()["source"], response.json()["source_signal_id"]) == (
+        "signal",
+        signal.pk,
+    )
+
+
+def test_a_case_cannot_name_a_signal_the_user_may_not_see_or_of_another_school(
+    people, roster, northside, api
+):
+    from haven.triage.models import DistrictTriageSettings
+    from tests.triage.world import HIGH, send
+
+    DistrictTriageSettings.objects.create(
+        district=northside.district, sensitive_categories=["self_harm"]
+    )
+    sensitive = send(people["principal"], HIGH).signal  # the reviewers' only, not the SRO's
+    for person, body in (
+        ("sro", _signal_body(roster, sensitive.pk)),  # exists, at the school, not the SRO's
+        ("counselor", _signal_body(roster, sensitive.pk + 1000)),  # no such signal
+        ("admin", _signal_body(roster, sensitive.pk, "riverside-middle")),  # another school's
+    ):
+        response = api(people[person]).post("/cases", body)
+        assert response.status_code == 422, person
+        assert response.json()["errors"] == [
+            {"field": "source_signal_id", "message": "No such signal for this school."}
+        ]
+    assert not Case.objects.exists() and not TeamMember.objects.exists()
+
+
+def test_the_service_refuses_a_signal_the_user_may_not_see(people, roster, northside):
+    from django.core.exceptions import ValidationError
+
+    from haven.cases import services
+    from tests.triage.world import ROUTINE, send
+
+    routine = send(people["principal"], ROUTINE).signal  # the team sees high and imminent only
+    with pytest.raises(ValidationError) as caught:
+        services.open_case(
+            people["sro"],
+            school=northside,
+            type="threat",
+            student=roster["maya"],
+            source_signal_id=routine.pk,
+        )
+    assert set(caught.value.message_dict) == {"source_signal_id"}
+    assert not Case.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -4,6 +4,7 @@ assessment step; and the whole timeline, a page at a time."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from haven.access.models import Compartment
@@ -97,6 +98,26 @@ def test_a_bad_priority_comes_back_with_its_error(people, case):
     assert "Select a valid choice" in response.content.decode()
     case.refresh_from_db()
     assert case.priority == 1
+
+
+def test_a_team_member_sees_the_case_but_may_not_change_its_details(people, case):
+    client = signed_in(people["team_member"])
+    assert client.get(f"/cases/{case.pk}/").status_code == 200
+    assert f"/cases/{case.pk}/edit/" not in client.get(f"/cases/{case.pk}/").content.decode()
+    assert client.get(f"/cases/{case.pk}/edit/").status_code == 403
+    response = client.post(
+        f"/cases/{case.pk}/edit/", {"type": "both", "priority": "1", "summary": "Nothing."}
+    )
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert (case.type, case.priority, case.summary) == ("threat", 1, "TEAM-SUMMARY")
+    with pytest.raises(PermissionDenied):
+        services.update_case(people["team_member"], case, priority=3)
+    case.refresh_from_db()
+    assert case.priority == 1
+    assert not AuditEvent.objects.filter(
+        action="update", object_id=str(case.pk), actor=people["team_member"]
+    ).exists()
 
 
 def test_edit_form_shows_the_current_values(people, case):

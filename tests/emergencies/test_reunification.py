@@ -577,3 +577,26 @@ def test_check_in_page_by_scanned_barcode(lockdown, roster, frontdesk):
     assert decisions == {"Maya": "authorised", "Eli": "not_listed"}
     assert set(ReunificationRequest.objects.values_list("id_source", flat=True)) == {"scan"}
     assert Screening.objects.count() == 1  # one adult, screened once
+
+
+def test_only_staff_who_see_screenings_read_what_held_a_release(
+    lockdown, roster, frontdesk, people
+):
+    WatchlistEntry.objects.create(
+        district=lockdown.district,
+        kind=WatchlistEntry.Kind.BANNED,
+        first_name="Rosa",
+        last_name="Lopez",
+        reason="Threatened a teacher",
+        starts_on=dt.date(2020, 1, 1),
+    )
+    [request] = reunification.check_in(frontdesk, lockdown, typed(), [roster["maya"]])
+    assert request.status == Status.HELD
+    url = reunification.request_url(request)
+    counselor = signed_in(people["counselor"]).get(url)  # sees guardians, not screenings
+    assert counselor.status_code == 200
+    body = counselor.content.decode()
+    assert "Possible match" in body
+    assert "Threatened a teacher" not in body and "Banned person" not in body
+    principal = signed_in(people["principal"]).get(url).content.decode()
+    assert "Threatened a teacher" in principal and "Banned person" in principal

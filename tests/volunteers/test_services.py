@@ -146,10 +146,10 @@ def test_a_possible_match_needs_an_explicit_answer_with_a_reason(people, northsi
     volunteer = applied(northside)
     assert volunteer.screening_outcome == "review"
     with pytest.raises(ValidationError) as caught:
-        services.approve(people["coordinator"], volunteer)
+        services.approve(people["principal"], volunteer)
     assert set(caught.value.message_dict) == {"not_listed", "reason"}
     volunteer = services.approve(
-        people["coordinator"],
+        people["principal"],
         volunteer,
         not_listed=True,
         reason="Different person: the listed Nora is 70",

@@ -59,6 +59,7 @@ from haven.access.policy.core import (
     SECOND_FACTOR_PERMS,
     Perm,
     Scope,
+    districts_of,
     forget,
     has_perm,
     perms_for_role,
@@ -82,18 +83,28 @@ from haven.access.policy.emergencies import (
 from haven.access.policy.recipients import auditors, holders, school_holders, users_with_perm
 from haven.access.policy.triage import may_classify, may_review_signal
 from haven.access.policy.visitors import (
+    MatchSight,
+    match_sight,
     may_check_in,
     may_decide_screening,
     may_manage_kiosks,
     may_manage_watchlist,
+    may_see_custody_matches,
     may_see_screening,
+    may_see_screening_matches,
 )
-from haven.access.policy.volunteers import may_manage_training, may_manage_volunteer
+from haven.access.policy.volunteers import (
+    may_answer_volunteer_screening,
+    may_manage_training,
+    may_manage_volunteer,
+    volunteer_screening_deciders,
+)
 
 __all__ = [
     "COMPARTMENT_PERM",
     "ROLE_PERMS",
     "SECOND_FACTOR_PERMS",
+    "MatchSight",
     "Perm",
     "Scope",
     "active_grant",
@@ -106,10 +117,13 @@ __all__ = [
     "case_part_q",
     "case_q",
     "compartment_owners",
+    "districts_of",
     "forget",
     "has_perm",
     "holders",
+    "match_sight",
     "may_account_visitors",
+    "may_answer_volunteer_screening",
     "may_break_glass",
     "may_break_glass_into_case",
     "may_check_in",
@@ -133,7 +147,9 @@ __all__ = [
     "may_reunify",
     "may_review_signal",
     "may_see_accountability_names",
+    "may_see_custody_matches",
     "may_see_screening",
+    "may_see_screening_matches",
     "owns_compartment",
     "perms_for_role",
     "requires_second_factor",
@@ -145,4 +161,5 @@ __all__ = [
     "scope",
     "users_with_perm",
     "visible_to",
+    "volunteer_screening_deciders",
 ]

@@ -88,12 +88,17 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
 }
 
-#: Roles whose holders must sign in with a second factor: all that can see tips, cases, screenings
-#: or the audit log.
+#: Roles whose holders must sign in with a second factor: all that can see tips, cases, guardians,
+#: the audit log, or screenings — their details, or only their outcomes (the front desk's visitor
+#: log, the volunteer coordinator's applications with their addresses and dates of birth).
 SECOND_FACTOR_PERMS = {
     Perm.TIPS_VIEW,
     Perm.CASES_TEAM,
     Perm.SCREENING_VIEW,
+    Perm.SCREENING_DECIDE,
+    Perm.WATCHLIST_MANAGE,
+    Perm.VISITORS_MANAGE,
+    Perm.VOLUNTEERS_MANAGE,
     Perm.AUDIT_VIEW,
     Perm.GUARDIANS_VIEW,
 }
@@ -218,6 +223,11 @@ def visible_to(user: Any, queryset: models.QuerySet | type[models.Model]) -> mod
         return qs.none()
     func = _SCOPES.get(qs.model._meta.label_lower)
     return func(user, qs) if func else qs.none()
+
+
+def districts_of(user: Any) -> set[int]:
+    """The districts where the user holds any role."""
+    return {district for _, _, district in _memberships(user)}
 
 
 def _districts_with(user: Any, perm: Perm) -> set[int]:

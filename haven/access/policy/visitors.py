@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any
 
 from django.db import models
@@ -70,7 +72,63 @@ def may_check_in(user: Any, school: Any) -> bool:
 
 
 def may_see_screening(user: Any, visit: Any) -> bool:
-    return has_perm(user, Perm.SCREENING_VIEW, visit.school_id)
+    """The matches of a visit's screening (a visit is also seen by whoever checks visitors in)."""
+    return may_see_screening_matches(user, [visit.school_id])
+
+
+# --- what of a screening each person sees ---------------------------------------------------------
+#
+# Whoever sees a screened record — a visit, a volunteer's application, a reunification request —
+# sees its outcome (clear, needs review, match) and who decides it. Who was matched, on which list
+# and what the listing says are for those who see screenings (SCREENING_VIEW) at the school the
+# listing belongs to; a custody restriction's student and the roster's note only for those who
+# also see guardians there (GUARDIANS_VIEW). So the volunteer coordinator, who decides
+# applications, sees outcomes only; a counsellor at the reunification point sees that a
+# screening held a release, not what the watchlist says. A match names its school (``"school"``);
+# one without (the registry's, or stored before matches named it) belongs to every school of the
+# record, and a custody match without one needs GUARDIANS_VIEW at all of them.
+
+
+class MatchSight(StrEnum):
+    FULL = "full"  # the listed person, the list and what the listing says
+    WITHOUT_CUSTODY = "without_custody"  # a custody restriction, without its student or note
+    LISTED = "listed"  # that a listing matched, nothing about it
+
+
+def _ids(schools: Iterable[Any]) -> list[int]:
+    return [getattr(school, "pk", school) for school in schools]
+
+
+def may_see_screening_matches(user: Any, schools: Iterable[Any]) -> bool:
+    """Any detail of a screening's matches at all, for a record of ``schools`` (objects or ids);
+    without it, only the outcome and who decides."""
+    return any(has_perm(user, Perm.SCREENING_VIEW, school) for school in _ids(schools))
+
+
+def may_see_custody_matches(user: Any, school: Any) -> bool:
+    """The student and the roster's note behind a custody restriction matched at ``school``."""
+    return has_perm(user, Perm.SCREENING_VIEW, school) and has_perm(
+        user, Perm.GUARDIANS_VIEW, school
+    )
+
+
+def match_sight(user: Any, match: Mapping[str, Any], schools: Iterable[Any]) -> MatchSight:
+    """How much of one match of a record of ``schools`` ``user`` sees (callers first ask
+    :func:`may_see_screening_matches`: without it, no match is shown at all)."""
+    ids = _ids(schools)
+    where = match.get("school")
+    at = [where] if isinstance(where, int) else ids
+    if not any(has_perm(user, Perm.SCREENING_VIEW, school) for school in at):
+        return MatchSight.LISTED
+    if match.get("kind") == "custody":
+        custody = (
+            may_see_custody_matches(user, where)
+            if isinstance(where, int)
+            else bool(ids) and all(may_see_custody_matches(user, school) for school in ids)
+        )
+        if not custody:
+            return MatchSight.WITHOUT_CUSTODY
+    return MatchSight.FULL
 
 
 def may_decide_screening(user: Any, visit: Any) -> bool:

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import models
 
 from haven.access.policy.core import Perm, _districts_with, has_perm, school_q, scope
+from haven.access.policy.recipients import holders
+from haven.access.policy.visitors import MatchSight, match_sight
 
 # --- volunteers -----------------------------------------------------------------------------------
 #
@@ -46,3 +48,28 @@ def may_manage_training(user: Any, district: Any) -> bool:
     """The district's training requirements: anyone who manages volunteers in the district."""
     district_id = getattr(district, "pk", district)
     return district_id in _districts_with(user, Perm.VOLUNTEERS_MANAGE)
+
+
+def may_answer_volunteer_screening(user: Any, volunteer: Any) -> bool:
+    """Say that an applicant with a possible screening match is not the person listed (and so
+    approve them): someone who manages the volunteer, decides screenings (SCREENING_DECIDE) at one
+    of their schools and sees every match in full. Never the coordinator, who sees the outcome
+    only (see the visitors' module of the policy)."""
+    schools = list(volunteer.schools.all())
+    if not any(has_perm(user, Perm.VOLUNTEERS_MANAGE, s) for s in schools):
+        return False
+    if not any(has_perm(user, Perm.SCREENING_DECIDE, s) for s in schools):
+        return False
+    registry = list(volunteer.screening.matches) if volunteer.screening else []
+    matches = [*registry, *(volunteer.watchlist_matches or [])]
+    return all(match_sight(user, match, schools) == MatchSight.FULL for match in matches)
+
+
+def volunteer_screening_deciders(volunteer: Any) -> list[Any]:
+    """Who decides a volunteer's possible screening match (:func:`may_answer_volunteer_screening`):
+    what the coordinator is told instead of the match itself."""
+    candidates: dict[int, Any] = {}
+    for school in volunteer.schools.all():
+        for user in holders(Perm.SCREENING_DECIDE, school).order_by("pk"):
+            candidates.setdefault(user.pk, user)
+    return [user for user in candidates.values() if may_answer_volunteer_screening(user, volunteer)]

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
@@ -184,6 +185,16 @@ def _check_team(school: School, members: Iterable[Any]) -> list[Any]:
     return chosen
 
 
+def _signal_seen_at(user: Any, school: School, signal_id: Any) -> bool:
+    """Is ``signal_id`` a monitoring signal of ``school`` that ``user`` may see? The triage app
+    opens cases through this service, so its model is looked up by name (no import cycle); without
+    the triage app there is no signal to open a case from."""
+    if type(signal_id) is not int or signal_id <= 0 or not apps.is_installed("haven.triage"):
+        return False
+    signal = apps.get_model("triage", "Signal")
+    return policy.visible_to(user, signal).filter(pk=signal_id, school=school).exists()
+
+
 def open_case(
     user: Any,
     *,
@@ -200,7 +211,8 @@ def open_case(
     reference: str | None = None,
 ) -> Case:
     """Open a case at ``school``: from a tip, a triage signal, a referral, or directly. The team
-    defaults to the person opening it; every member must be on the school's team."""
+    defaults to the person opening it; every member must be on the school's team. A source tip or
+    signal must be one ``user`` may see, of this school (otherwise a ValidationError naming it)."""
     if not policy.may_open_case(user, school):
         raise PermissionDenied(_("You cannot open cases at this school."))
     if referral is not None:
@@ -225,8 +237,8 @@ def open_case(
         )
         if not tip_ok:
             raise ValidationError({"source_tip": _("No such tip for this school.")})
-    if source_signal_id is not None and source_signal_id <= 0:
-        raise ValidationError({"source_signal_id": _("Not a signal.")})
+    if source_signal_id is not None and not _signal_seen_at(user, school, source_signal_id):
+        raise ValidationError({"source_signal_id": _("No such signal for this school.")})
     members = _check_team(school, team or [user])
     if referral is not None:
         source = Source.REFERRAL
@@ -325,8 +337,11 @@ def update_case(
     priority: int | None = None,
     summary: str | None = None,
 ) -> Case:
-    """Change the case's type, priority or summary (the team record)."""
+    """Change the case's type, priority or summary (the team record): the school's
+    threat-assessment roles only, like the team, closing and reopening — a safety-team member
+    reads the case but does not re-rank it."""
     case = require_case(user, case)
+    require_manager(user, case)
     changed: list[str] = []
     if type is not None:
         if type not in CaseType.values:

@@ -81,8 +81,11 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 def update(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change the case's type, priority or summary (the team record)."""
+    """Change the case's type, priority or summary (the team record). Only the school's
+    threat-assessment roles (403 for a team member who sees the case)."""
     found = case_for_page(request, pk)
+    if not policy.may_manage_case(request.user, found):
+        raise PermissionDenied(_("Only the school's threat-assessment team may do this."))
     form = CaseUpdateForm(
         request.POST if request.method == "POST" else None,
         initial={"type": found.type, "priority": found.priority, "summary": found.summary},

@@ -24,6 +24,7 @@ from haven.accounts.activity import background
 from haven.audit import services as audit
 from haven.emergencies import pickup, reunification
 from haven.emergencies.models import Incident, ReunificationRequest
+from haven.visitors import watchlists
 
 Status = ReunificationRequest.Status
 Decision = ReunificationRequest.Decision
@@ -208,6 +209,11 @@ def request_detail(request: HttpRequest, pk: int, request_id: int) -> HttpRespon
         {
             "incident": incident,
             "req": found,
+            # What matched, as the access policy lets this reader see it (staff who see
+            # screenings); everyone else sees the decision and the outcome only.
+            "matches": watchlists.shown_to(
+                request.user, found.watchlist_matches, [found.student.school]
+            ),
             "links": reunification.links_for(request.user, found),
             "show_guardians": policy.has_perm(
                 request.user, Perm.GUARDIANS_VIEW, found.student.school_id

@@ -300,16 +300,27 @@ def _visit_url(visit: Visit) -> str:
     return reverse("visitors:visit", args=[visit.pk])
 
 
-def _sources(visit: Visit) -> str:
+def _sources(visit: Visit, custody: bool) -> str:
+    """Which lists matched, in words. ``custody``: whether the reader may know that a custody
+    restriction matched (the access policy's :func:`may_see_custody_matches`)."""
     words = []
     if visit.screening and visit.screening.outcome != Outcome.CLEAR:
         words.append(_("the sex-offender registry"))
     kinds = {m.get("kind") for m in visit.watchlist_matches if m.get("outcome") != Outcome.CLEAR}
-    if watchlists.CUSTODY in kinds:
+    if custody and watchlists.CUSTODY in kinds:
         words.append(_("a custody restriction on the roster"))
     if kinds - {watchlists.CUSTODY}:
         words.append(_("the district's watchlist"))
     return ", ".join(words) or _("a list")
+
+
+def _by_custody_sight(visit: Visit, recipients: Any) -> list[tuple[list[Any], bool]]:
+    """The recipients in two groups: those who may know that a custody restriction matched at
+    the visit's school, and the others (each group with its flag for :func:`_sources`)."""
+    told: dict[bool, list[Any]] = {True: [], False: []}
+    for user in recipients:
+        told[policy.may_see_custody_matches(user, visit.school)].append(user)
+    return [(users, custody) for custody, users in told.items() if users]
 
 
 def _alert_match(visit: Visit, confirmed: bool = False) -> None:
@@ -320,13 +331,15 @@ def _alert_match(visit: Visit, confirmed: bool = False) -> None:
         title = _("Confirmed screening match at %(school)s") % {"school": visit.school.name}
     else:
         title = _("Screening match at %(school)s") % {"school": visit.school.name}
-    body = _(
-        "A visitor at the front desk matches %(sources)s. A name match is not an identification: "
-        "check the details. No badge was issued; the visitor has been asked to wait."
-    ) % {"sources": _sources(visit)}
-    notify.send(
-        recipients, kind="visitor_match", title=title, body=body, url=_visit_url(visit), urgent=True
-    )
+    for users, custody in _by_custody_sight(visit, recipients):
+        body = _(
+            "A visitor at the front desk matches %(sources)s. A name match is not an "
+            "identification: check the details. No badge was issued; the visitor has been asked "
+            "to wait."
+        ) % {"sources": _sources(visit, custody)}
+        notify.send(
+            users, kind="visitor_match", title=title, body=body, url=_visit_url(visit), urgent=True
+        )
 
 
 def _escalate(visit: Visit) -> None:
@@ -334,18 +347,19 @@ def _escalate(visit: Visit) -> None:
     title = _("A visitor screening needs your decision at %(school)s") % {
         "school": visit.school.name
     }
-    body = _(
-        "The front desk is not sure whether a visitor is the person on %(sources)s. Compare the "
-        "details and decide; the visitor is waiting without a badge."
-    ) % {"sources": _sources(visit)}
-    notify.send(
-        recipients,
-        kind="visitor_escalated",
-        title=title,
-        body=body,
-        url=_visit_url(visit),
-        urgent=True,
-    )
+    for users, custody in _by_custody_sight(visit, recipients):
+        body = _(
+            "The front desk is not sure whether a visitor is the person on %(sources)s. Compare "
+            "the details and decide; the visitor is waiting without a badge."
+        ) % {"sources": _sources(visit, custody)}
+        notify.send(
+            users,
+            kind="visitor_escalated",
+            title=title,
+            body=body,
+            url=_visit_url(visit),
+            urgent=True,
+        )
 
 
 def _ask_front_desk(visit: Visit) -> None:

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -147,20 +147,40 @@ def _screen(volunteer: Volunteer, schools: list[School], actor: Any) -> None:
 
 
 def _tell_coordinators(volunteer: Volunteer, schools: list[School]) -> None:
-    """No name in the message (it is also e-mailed): the application is behind the link."""
+    """No name and no screening result in the message (it is also e-mailed): the application is
+    behind the link, where each reader sees what the policy lets them. When the screening found
+    something, those who decide it are told so apart (:func:`_tell_deciders`)."""
+    deciders = _tell_deciders(volunteer)
     recipients = {
         user.pk: user
         for school in schools
         for user in policy.school_holders(Perm.VOLUNTEERS_MANAGE, school)
+        if user.pk not in deciders
     }
     names = ", ".join(s.name for s in schools)
     notify.send(
         recipients.values(),
         kind="volunteer_applied",
         title=_("New volunteer application for %(schools)s") % {"schools": names},
-        body=_("Review the screening, then approve or decline the application."),
+        body=_("Review the application, then approve or decline it."),
         url=volunteer_url(volunteer),
     )
+
+
+def _tell_deciders(volunteer: Volunteer) -> set[int]:
+    """A screening that found a (possible) match goes to those who decide it — not to the
+    coordinator, who sees the outcome only. Returns who was told."""
+    if volunteer.screening_outcome not in (Outcome.REVIEW, Outcome.MATCH):
+        return set()
+    deciders = policy.volunteer_screening_deciders(volunteer)
+    notify.send(
+        deciders,
+        kind="volunteer_screening",
+        title=_("A volunteer application needs your screening decision"),
+        body=_("Compare the screening's details with the application before anyone approves it."),
+        url=volunteer_url(volunteer),
+    )
+    return {user.pk for user in deciders}
 
 
 def rescreen(actor: Any, volunteer: Volunteer) -> Volunteer:
@@ -168,6 +188,7 @@ def rescreen(actor: Any, volunteer: Volunteer) -> Volunteer:
     require_manager(actor, volunteer)
     with transaction.atomic():
         volunteer = locked(volunteer)
+        was = volunteer.screening_outcome
         _screen(volunteer, list(volunteer.schools.all()), actor)
         volunteer.save()
         audit.record(
@@ -177,6 +198,8 @@ def rescreen(actor: Any, volunteer: Volunteer) -> Volunteer:
             detail={"screening": volunteer.screening_outcome, "rescreen": True},
             school_id=school_id_of(volunteer),
         )
+        if volunteer.status == Volunteer.Status.APPLIED and volunteer.screening_outcome != was:
+            _tell_deciders(volunteer)
     return volunteer
 
 
@@ -184,8 +207,10 @@ def approve(
     actor: Any, volunteer: Volunteer, *, not_listed: bool = False, reason: str = ""
 ) -> Volunteer:
     """Approve an application. A screening ``match`` blocks approval; a possible match
-    (``review``) needs the coordinator's explicit answer that the applicant is not the person
-    listed, with a reason — recorded and audited."""
+    (``review``) needs the explicit answer that the applicant is not the person listed, with a
+    reason — recorded and audited — from someone who sees the match
+    (:func:`policy.may_answer_volunteer_screening`); the coordinator sees the outcome only, so
+    PermissionDenied for them."""
     require_manager(actor, volunteer)
     with transaction.atomic():
         volunteer = locked(volunteer)
@@ -202,6 +227,15 @@ def approve(
                         "Talk to an administrator."
                     )
                 }
+            )
+        if outcome == Outcome.REVIEW and not policy.may_answer_volunteer_screening(
+            actor, volunteer
+        ):
+            raise PermissionDenied(
+                _(
+                    "The screening found a possible match: staff who see screenings decide "
+                    "whether the applicant is the person listed."
+                )
             )
         errors: dict[str, str] = {}
         reason = clean_text(errors, "reason", reason)

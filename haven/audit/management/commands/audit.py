@@ -1,7 +1,8 @@
 """``haven audit verify``: prove the audit log has not been edited.
 
-Walks the whole chain (streaming) and exits 0 with ``audit log intact: N events, head DIGEST``, or
-exits 1 naming the first bad event and what is wrong with it. ``--json`` prints one JSON object
+Walks the whole chain (streaming) and exits 0 with ``audit log intact: N events, head DIGEST`` (and
+how many events were chained before they recorded their district, if any), or exits 1 naming the
+first bad event and what is wrong with it. ``--json`` prints one JSON object
 instead. Record the head it prints somewhere outside the database, and pass it back later with
 ``--anchor SEQ:DIGEST`` (repeatable): that also catches events cut from the end of the log together
 with the chain head (see :mod:`haven.audit.services`).
@@ -73,6 +74,7 @@ class Command(BaseCommand):
                 "events": walk.events,
                 "head": {"seq": walk.head_seq, "digest": walk.head_digest},
                 "problems": total,
+                "unchained_districts": walk.unchained_districts,
                 "first_break": _as_dict(breaks[0]) if breaks else None,
                 "breaks": [_as_dict(b) for b in breaks],
             }
@@ -81,6 +83,11 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report))
         elif not total:
             self.stdout.write(f"audit log intact: {walk.events} events, head {walk.head_digest}")
+            if walk.unchained_districts:
+                self.stdout.write(
+                    f"{walk.unchained_districts} events were written before events recorded "
+                    "their district: the district filled in later is not covered by the chain"
+                )
         else:
             first = breaks[0]
             more = f" ({total} problems in all)" if total > 1 else ""
