@@ -10,9 +10,11 @@ that length and the result says ``truncated``. Bytes are decoded as UTF-8, or as
 they are not UTF-8; nothing a caller sends makes ``classify`` raise.
 
 Scores. Each category's score is a logistic regression over the TF-IDF of the words, word pairs,
-character n-grams and lexicon hits of the normalised text (:mod:`haven.triage.text`), calibrated
-on held-out folds (Platt scaling), so a score of 0.8 means roughly "8 in 10 texts scored like
-this were labelled so" - in the mix of tips and social-media posts the model was trained on.
+character n-grams and lexicon hits of the normalised text, and in the shipped model's feature set
+word triples, violent-speech patterns and everyday contexts too (:mod:`haven.triage.text`; the
+model records its set), calibrated on held-out folds (Platt scaling), so a score of 0.8 means
+roughly "8 in 10 texts scored like this were labelled so" - in the mix of tips and social-media
+posts the model was trained on.
 
 Inference evaluates the fitted scikit-learn models from their parameters: the vectoriser's
 vocabulary and idf weights, and each calibrated regression folded into one weight vector (Platt
@@ -26,7 +28,9 @@ Haven's corpus as a ladder (P(urgency >= routine), P(>= high), P(imminent)):
 * ``imminent`` when the text has a cue of a time ("tonight", "mañana", "on Friday"), of a means
   at hand ("I have my dad's gun", "tiene una pistola", "a knife in his backpack"), of a plan
   ("wrote a note", "giving away his stuff", "don't come to school") or of something happening now
-  ("right now", "just took", "isn't waking up"), not negated, and ``p_high >= CUE_HIGH``; or when
+  ("right now", "just took", "isn't waking up"), not negated, ``p_high >= CUE_HIGH``, and either
+  some category scores at least ``CUE_CONCERN`` or ``p_high >= CUE_ALONE`` (a time word alone
+  does not make "we're going to kill them at the game tonight" imminent); or when
   ``p_imminent >= IMMINENT`` and some category scores at least ``CONCERN``. The cue lists are
   :data:`haven.triage.text.CUE_PATTERNS`.
 * ``high`` when ``p_high >= HIGH``;
@@ -34,21 +38,24 @@ Haven's corpus as a ladder (P(urgency >= routine), P(>= high), P(imminent)):
 * ``none`` otherwise.
 
 The thresholds were chosen on cross-validated predictions for the training split, folded by
-template (``training.cross_validate``), for an imminent recall of about 0.97 there; the test split
-played no part.
+template (``training.cross_validate``), for an imminent recall of 0.95 there with the fewest
+imminent calls on ordinary texts that carry a cue (sports, games, lyrics, homework, figures of
+speech); the test split and the held-out ordinary sentences played no part.
 
 Evidence. A logistic regression's decision is a sum of weight x feature value, and each feature
-comes from one word (a word pair from two, shared half and half), so every word gets its share of
-each category's decision. For every category scoring at least ``EVIDENCE_MIN``, the words that
-push it up the most (at least ``EVIDENCE_SHARE`` of its strongest word), grown into phrases by
-neighbours that push it up too (at least ``PHRASE_SHARE``), are that category's evidence. When the
-urgency is ``imminent`` because of cues, the cues are evidence too, with the category ``urgency``.
+comes from one word or a run of words (a word pair from two, a triple from three, a violent-speech
+match from the words it covers, shared equally), so every word gets its share of each category's
+decision. For every category scoring at least ``EVIDENCE_MIN``, the words that push it up the most
+(at least ``EVIDENCE_SHARE`` of its strongest word), grown into phrases by neighbours that push it
+up too (at least ``PHRASE_SHARE``), are that category's evidence. When the urgency is
+``imminent`` because of cues, the cues are evidence too, with the category ``urgency``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -74,7 +81,9 @@ LADDER = ("routine", "high", "imminent")
 # Operating thresholds (chosen by cross-validation on the training split, never on the test rows).
 IMMINENT = 0.5
 CONCERN = 0.3
-CUE_HIGH = 0.2
+CUE_HIGH = 0.1
+CUE_CONCERN = 0.2
+CUE_ALONE = 0.5
 HIGH = 0.5
 ROUTINE = 0.5
 EVIDENCE_MIN = 0.3
@@ -88,14 +97,14 @@ Text = str | bytes | bytearray | memoryview | None
 
 class Vector(NamedTuple):
     """A text's TF-IDF vector (``ids``, ``values``), and for each feature occurrence the position
-    of its id in ``ids`` (``inverse``), its word (``owners``, -1 for none) and whether it comes
-    from one word, a word pair or no word (``kinds``: 0, 1, 2)."""
+    of its id in ``ids`` (``inverse``), the first word it comes from (``owners``, -1 for none) and
+    how many words it spans (``widths``: 1 for a word, 2 for a pair ..., 0 for none)."""
 
     ids: np.ndarray
     values: np.ndarray
     inverse: np.ndarray
     owners: np.ndarray
-    kinds: np.ndarray
+    widths: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +161,8 @@ class Model:
                 sklearn.__version__,
             )
         self.bundle = bundle
+        self.feature_set = triage_text.FeatureSet(**bundle["features"])
+        self.max_repeats = self.feature_set.max_repeats
         vectorizer = bundle["vectorizer"]
         self.vocabulary: dict[str, int] = vectorizer.vocabulary_
         self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
@@ -174,17 +185,31 @@ class Model:
         return ids
 
     def _extra(self, analysis: triage_text.Analysis) -> list[tuple[int, int, int]]:
-        """(id, owner, kind) of the text's features that are not :meth:`_word_ids`."""
+        """(id, first word, width) of the text's features that are not :meth:`_word_ids`."""
         vocabulary = self.vocabulary
-        extra: list[tuple[str, int, int]] = [  # (feature, owner, kind)
-            *((triage_text.lexicon_feature(c), i, 0) for c, i in analysis.lexicon),
-            *(
-                (triage_text.pair_feature(a, b), i, 1)
-                for i, (a, b) in enumerate(pairwise(analysis.tokens))
-            ),
-            *((f, -1, 2) for f in triage_text.cue_features(analysis.cues)),
+        tokens = analysis.tokens
+        extra: list[tuple[str, int, int]] = [  # (feature, first word, width)
+            *((triage_text.lexicon_feature(c), i, 1) for c, i in analysis.lexicon),
+            *((triage_text.context_feature(k), i, 1) for k, i in analysis.context),
+            *((triage_text.pair_feature(a, b), i, 2) for i, (a, b) in enumerate(pairwise(tokens))),
+            *((f, -1, 0) for f in triage_text.cue_features(analysis.cues)),
         ]
-        return [(j, o, k) for f, o, k in extra if (j := vocabulary.get(f)) is not None]
+        if self.feature_set.trigrams:
+            extra += [
+                (triage_text.triple_feature(*t), i, 3)
+                for i, t in enumerate(zip(tokens, tokens[1:], tokens[2:], strict=False))
+            ]
+        if analysis.speech:
+            starts = [a for a, _ in analysis.words]
+            for match in analysis.speech:
+                first = bisect_left(starts, match.start)
+                last = bisect_left(starts, match.end)  # the words starting inside the match
+                extra.append((triage_text.speech_feature(match.kind), first, last - first))
+        return [(j, o, w) for f, o, w in extra if (j := vocabulary.get(f)) is not None]
+
+    def analyze(self, marked: str) -> triage_text.Analysis:
+        """:func:`haven.triage.text.analyze` with this model's feature set."""
+        return triage_text.analyze(marked, self.feature_set)
 
     def feature_ids(self, analysis: triage_text.Analysis) -> np.ndarray:
         """The vocabulary ids of the text's features, once per occurrence."""
@@ -197,19 +222,20 @@ class Model:
         tokens = analysis.tokens
         arrays = [self._word_ids(t) for t in tokens]
         owners = [np.repeat(np.arange(len(tokens)), [len(a) for a in arrays])]
-        kinds = [np.zeros(len(owners[0]), dtype=np.int8)]
+        widths = [np.ones(len(owners[0]), dtype=np.intp)]
         found = self._extra(analysis)
         if found:
             arrays.append(np.array([j for j, _, _ in found], dtype=np.intp))
             owners.append(np.array([o for _, o, _ in found], dtype=np.intp))
-            kinds.append(np.array([k for _, _, k in found], dtype=np.int8))
+            widths.append(np.array([w for _, _, w in found], dtype=np.intp))
         ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.intp)
         if not len(ids):
-            return Vector(ids, np.zeros(0), ids, ids, np.zeros(0, dtype=np.int8))
+            return Vector(ids, np.zeros(0), ids, ids, ids)
         unique, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
-        values = (1.0 + np.log(counts)) * self.idf[unique]  # sublinear tf x idf
+        tf = np.minimum(counts, self.max_repeats) if self.max_repeats else counts
+        values = (1.0 + np.log(tf)) * self.idf[unique]  # sublinear tf x idf
         values /= np.sqrt(values @ values)  # l2 norm
-        return Vector(unique, values, inverse, np.concatenate(owners), np.concatenate(kinds))
+        return Vector(unique, values, inverse, np.concatenate(owners), np.concatenate(widths))
 
     def outputs_many(self, ids: Sequence[np.ndarray]) -> np.ndarray:
         """(texts x 10) :meth:`outputs` of many texts from their :meth:`feature_ids`, as one
@@ -221,6 +247,8 @@ class Model:
             (np.ones(len(columns)), (rows, columns)), shape=(len(ids), len(self.idf))
         )
         counts.sum_duplicates()
+        if self.max_repeats:
+            counts.data = np.minimum(counts.data, self.max_repeats)
         counts.data = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
         X = normalize(counts, norm="l2", copy=False)
         return expit(np.asarray(X @ self.weights) + self.bias)
@@ -231,7 +259,7 @@ class Model:
 
     def outputs_for(self, text: str) -> np.ndarray:
         """:meth:`outputs` for a text (no truncation, no evidence)."""
-        return self.outputs(self.vector(triage_text.analyze(triage_text.prepare(text).marked)))
+        return self.outputs(self.vector(self.analyze(triage_text.prepare(text).marked)))
 
 
 _lock = threading.Lock()
@@ -277,15 +305,18 @@ def as_text(value: Text | object) -> str:
     return str(value)
 
 
-def classify(text: Text, *, evidence: bool = True) -> Result:
-    """Classify one text; see the module documentation."""
-    return _classify(model(), text, evidence)
+def classify(text: Text, *, evidence: bool = True, using: Model | None = None) -> Result:
+    """Classify one text (with the process's model, or ``using`` another); see the module
+    documentation."""
+    return _classify(using or model(), text, evidence)
 
 
-def classify_many(texts: Iterable[Text], *, evidence: bool = True) -> list[Result]:
+def classify_many(
+    texts: Iterable[Text], *, evidence: bool = True, using: Model | None = None
+) -> list[Result]:
     """Classify many texts (the same results as :func:`classify`, faster per text)."""
-    m = model()
-    items = [_read(t) for t in texts]
+    m = using or model()
+    items = [_read(m, t) for t in texts]
     outputs = m.outputs_many([m.feature_ids(analysis) for _, analysis, _ in items])
     return [
         _result(m, prepared, analysis, truncated, out, None, evidence)
@@ -293,15 +324,15 @@ def classify_many(texts: Iterable[Text], *, evidence: bool = True) -> list[Resul
     ]
 
 
-def _read(text: Text) -> tuple[triage_text.Prepared, triage_text.Analysis, bool]:
+def _read(m: Model, text: Text) -> tuple[triage_text.Prepared, triage_text.Analysis, bool]:
     original = as_text(text)
     truncated = len(original) > MAX_CHARS
     prepared = triage_text.prepare(original[:MAX_CHARS] if truncated else original)
-    return prepared, triage_text.analyze(prepared.marked), truncated
+    return prepared, m.analyze(prepared.marked), truncated
 
 
 def _classify(m: Model, text: Text, evidence: bool) -> Result:
-    prepared, analysis, truncated = _read(text)
+    prepared, analysis, truncated = _read(m, text)
     vector = m.vector(analysis)
     return _result(m, prepared, analysis, truncated, m.outputs(vector), vector, evidence)
 
@@ -338,7 +369,9 @@ def urgency(scores: np.ndarray, ladder: np.ndarray, cues: Sequence[triage_text.C
     p_imminent) and ``cues`` the text's urgency cues."""
     p_routine, p_high, p_imminent = (float(v) for v in ladder)
     concern = float(np.max(scores))
-    if (cues and p_high >= CUE_HIGH) or (p_imminent >= IMMINENT and concern >= CONCERN):
+    if cues and p_high >= CUE_HIGH and (concern >= CUE_CONCERN or p_high >= CUE_ALONE):
+        return "imminent"
+    if p_imminent >= IMMINENT and concern >= CONCERN:
         return "imminent"
     if p_high >= HIGH:
         return "high"
@@ -370,15 +403,22 @@ def _evidence(
     n_words = len(analysis.words)
     if not explain or not n_words or not len(vector.ids):
         return ()
-    # each occurrence's share of its feature's value, times the feature's weight per category
+    # each occurrence's share of its feature's value, times the feature's weight per category,
+    # shared equally by the words it comes from
     counts = np.bincount(vector.inverse, minlength=len(vector.ids))
     share = (vector.values / counts)[vector.inverse]
     contributions = share[:, None] * m.weights[vector.ids[vector.inverse]][:, explain]
-    single, pair = vector.kinds == 0, vector.kinds == 1
     per_word = np.zeros((n_words, len(explain)))
-    np.add.at(per_word, vector.owners[single], contributions[single])
-    np.add.at(per_word, vector.owners[pair], contributions[pair] / 2)
-    np.add.at(per_word, vector.owners[pair] + 1, contributions[pair] / 2)
+    for width in np.unique(vector.widths):
+        if width == 0:
+            continue  # features of no word (urgency cue markers)
+        rows = vector.widths == width
+        owners, part = vector.owners[rows], contributions[rows] / width
+        for offset in range(width):
+            for column in range(len(explain)):
+                per_word[:, column] += np.bincount(
+                    owners + offset, weights=part[:, column], minlength=n_words
+                )
     out = []
     for column, k in enumerate(explain):
         word_scores = per_word[:, column]

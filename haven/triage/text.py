@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -597,6 +598,129 @@ def find_cues(marked: str) -> list[Cue]:
     return cues
 
 
+# --- violent speech -------------------------------------------------------------------------
+
+# Calls for violence against people or groups, wishes that people die, and praise of attackers:
+# warning signs a school team wants (``violence_threat``), even with no time or means; and
+# figures of speech that use the same words for nothing ("this test is killing me"). Matched in
+# the marked text; a match that starts in a negated scope is skipped. The model reads one feature
+# per match (``@say:call`` ...), so what it learns from one wording carries to another.
+_HARM_DONE = (
+    r"(?:shot|hanged|hung|killed|executed|exterminated|annihilated|slaughtered|gassed|lynched"
+    r"|burned|burnt|nuked|eliminated|eradicated|wiped out|put down|murdered|massacred|stabbed"
+    r"|beheaded|castrated|tortured|destroyed|purged|removed|erased|dead)"
+)
+_HARM_DO = (
+    r"(?:shoot|hang|kill|execute|exterminate|annihilate|slaughter|gas|lynch|burn|nuke|eliminate"
+    r"|eradicate|wipe out|murder|massacre|stab|behead|purge|genocide|bomb)"
+)
+_HARM_DOING = (
+    r"(?:shooting|hanging|killing|executing|exterminating|slaughtering|gassing|lynching|burning"
+    r"|nuking|eliminating|murdering|stabbing|purging|bombing)"
+)
+_ES_HARM = (
+    r"(?:matar|morir|colgar|ahorcar|fusilar|quemar|exterminar|eliminar|desaparecer|balacear"
+    r"|linchar|acabar con|matarlos|matarlas|colgarlos|quemarlos|exterminarlos|eliminarlos)"
+)
+_ATTACKER = (
+    r"(?:shooters?|gunman|gunmen|attackers?|bombers?|killers?|columbine|parkland|uvalde"
+    r"|school shooting|mass shooting|tirador|atacante|asesino|el que disparo)"
+)
+_PRAISE = (
+    r"(?:heroe?s?|legends?|legendary|kings?|icons?|gods?|saints?|based|goats?|idols?|inspiration"
+    r"|inspiring|did nothing wrong|had the right idea|did (?:what|the right thing)|were right"
+    r"|was right|high score|heroe|leyendas?|idolos?|tenia razon|hizo bien|un dios)"
+)
+SPEECH_PATTERNS: dict[str, re.Pattern[str]] = {
+    # "they ought to be hung", "X must be annihilated", "kill all the ...", "death to ..."
+    "call": re.compile(
+        r"\b(?:should|must|ought to|oughta|needs? to|deserves? to|gotta|have to|has to|got to"
+        rf"|need|needs)(?: all| just| really)? (?:be|get|got) (?:\w+ )?{_HARM_DONE}\b"
+        rf"|\b{_HARM_DO} (?:all|every|them all|em all|all of them|every last|each and every)\b"
+        rf"|\b(?:time to|lets|we need to|we should|we must|someone should|somebody should"
+        rf"|someone needs to|start) (?:\w+ )?(?:{_HARM_DO}|{_HARM_DOING})\b"
+        r"|\bdeath to\b|\bneeds? (?:a|the) (?:bullet|rope|noose)\b"
+        r"|\b(?:string|line) (?:them|him|her|em) (?:all )?up\b|\bfiring squad\b"
+        r"|\bgas chambers?\b|\bday of the rope\b"
+        rf"|\b(?:hay que|deberian|deben|merecen|tienen que|habria que) (?:\w+ )?{_ES_HARM}\b"
+        rf"|\b{_ES_HARM} a todos\b|\bmuerte a\b|\bque se mueran\b"
+    ),
+    # "I hope he dies", "she deserves to die": someone else's death, not the writer's own
+    "wish": re.compile(
+        r"\b(?:hope|hopes|hoping|wish|wishes|pray|praying)(?: that)? "
+        r"(?!i\b|im\b|me\b|myself\b|to\b)(?:\w+ ){0,5}?"
+        r"(?:dies|die|died|dead|gets? (?:killed|shot|hit by|run over|murdered)|drops? dead"
+        r"|rots?|burns? in hell|never wakes? up)\b"
+        r"|\b(?:deserves?|deserved) (?:to (?:die|be dead)|death)\b"
+        r"|\b(?:you|he|she|they|everyone|everybody) should (?:just )?(?:die|drop dead|be dead)\b"
+        r"|\bojala (?:que )?(?:se muera|se mueran|se muriera|lo maten|la maten|los maten)\b"
+        r"|\b(?:merece|merecen) morir\b|\bque se muera\b"
+    ),
+    # figures of speech: "this test is killing me", "I could kill for a burrito", "killed it",
+    # "dying to see", "me muero de risa"; read as a sign that the violent words are not meant
+    "figure": re.compile(
+        r"\b(?:is|are|was|were|s|re|its|keeps?|been) (?:literally |really |so )?"
+        r"killing (?:me|us|my)\b"
+        r"|\b(?:kill|kills|killed|killing|slay|slayed|slaying|murder|murdered|crush|crushed"
+        r"|nail|nailed) (?:it|this|that)\b"
+        r"|\bkill(?:ing)? for (?:a|an|some|the)\b|\b(?:dying|dyin) (?:to|for|of)\b"
+        r"|\b(?:die|died|dying|dead) (?:of|from) (?:embarrassment|boredom|laughter|laughing|shame"
+        r"|cringe|exhaustion)\b|\b(?:died|dying|dead) laughing\b|\bto death\b|\bdead tired\b"
+        r"|\b(?:mom|dad|mother|father|parents|teacher|coach|test|exam|quiz|final|finals|homework"
+        r"|sister|brother|class|essay|project|grades?)(?: \w+){0,4}? "
+        r"(?:kill|murder|destroy)s? (?:me|us)\b"
+        r"|\bshoot (?:my|your|her|his|their) shot\b|\bshoot(?:ing)? hoops\b|\bphoto ?shoot\b"
+        r"|\b(?:is|its) the bomb\b|\bbombed (?:my|the|that|this)\b"
+        r"|\b(?:morir(?:me)?|muero|muriendo|muerto|muerta) de (?:verguenza|risa|hambre|sueno|calor"
+        r"|ganas|aburrimiento|frio|cansancio|miedo)\b"
+        r"|\b(?:examen|tarea|clase|maestra|maestro|mama|papa|profe|entrenador)(?: \w+){0,4}? "
+        r"(?:me|nos) (?:va a |van a |esta |estan )?(?:mata|matan|matar|matando)\b"
+    ),
+    # "the shooter is a hero", "Columbine was legendary", "respect the Parkland shooter"
+    "praise": re.compile(
+        rf"\b{_ATTACKER}\b(?: \w+){{0,5}}? {_PRAISE}\b"
+        rf"|\b(?:respect|admire|praise|salute|worship|idolize|idolizes|honor|love|loves"
+        rf"|respeta|admira|admiro) (?:\w+ ){{0,3}}?{_ATTACKER}\b"
+        rf"|\b{_PRAISE} (?:\w+ ){{0,3}}?{_ATTACKER}\b"
+        r"|\bfinish (?:what|the job) (?:he|they|she) started\b"
+    ),
+}
+# A cheap test per kind: words one of its matches must contain (most texts name no harm, and the
+# full patterns are slow).
+_SPEECH_HINTS: dict[str, re.Pattern[str]] = {
+    "call": re.compile(
+        r"shot|hang|hung|kill|execut|exterminat|annihilat|slaughter|gas|lynch|burn|nuke|eliminat"
+        r"|eradicat|wipe|put down|murder|massacr|stab|behead|castrat|tortur|destroy|purg|remov"
+        r"|eras|dead|death|bullet|rope|noose|squad|bomb|genocid|matar|morir|colgar|ahorcar|fusilar"
+        r"|quemar|exterminar|eliminar|desaparecer|balacear|linchar|acabar|muerte|mueran|string"
+        r"|line"
+    ),
+    "wish": re.compile(r"hope|wish|pray|deserve|should|ojala|merece|muera"),
+    "figure": re.compile(
+        r"kill|slay|murder|destroy|crush|nail|dying|dyin|die|dead|death|shoot|bomb|mor|muer|mat"
+    ),
+    "praise": re.compile(
+        r"shooter|gunm|attacker|bomber|killer|columbine|parkland|uvalde|shooting|tirador|atacante"
+        r"|asesino|disparo|started"
+    ),
+}
+
+
+def find_speech(marked: str) -> list[Cue]:
+    """Calls for violence, death wishes, figures of speech and praise of attackers in a marked
+    text (``kind``: ``call``, ``wish``, ``figure``, ``praise``); matches that start in a negated
+    scope are skipped."""
+    out = [
+        Cue(kind, m.start(), m.end())
+        for kind, pattern in SPEECH_PATTERNS.items()
+        if _SPEECH_HINTS[kind].search(marked)
+        for m in pattern.finditer(marked)
+        if not negated(marked, m.start())
+    ]
+    out.sort(key=lambda c: (c.start, c.end))
+    return out
+
+
 # --- lexicon ------------------------------------------------------------------------------
 
 # Words (beginnings of words) that are specific to one kind of harm, English and Spanish. The
@@ -641,9 +765,60 @@ def lexicon_category(word: str) -> str | None:
     return _LEXICON_NAMES[m.lastgroup] if m and m.lastgroup else None
 
 
+# --- everyday contexts ----------------------------------------------------------------------
+
+# Words that put violent language in an everyday frame: games, sports, music and schoolwork ("we're
+# going to kill them in the quarterfinal", "the chorus goes ...", "my essay on the Blitz"). The
+# model reads one ``@ctx:kind`` feature per word (the rich feature set), so a frame it has learnt
+# in one wording counts in another. Time words that are urgency cues ("at the game") are not here.
+CONTEXT: dict[str, str] = {
+    "game": r"""fortnite minecraft roblox warzone valorant overwatch apex halo gta zelda pokemon
+        xbox playstation ps[45] nintendo server lobby respawn\w* noob gg paintball lasertag laser
+        nerf airsoft videojuegos? freefire multiplayer gamer\w* gaming console controller boss
+        raid\w* clan level""",
+    "sport": r"""coach\w* teams? match(?:es)? tournaments? season playoffs? quarter halftime
+        scrimmage varsity league pitcher lineup quarterback defense offense touchdowns? goles
+        goals? partido equipo entrenador torneo soccer football basketball baseball volleyball
+        hockey tennis wrestling swim\w* meet homecoming rivals? futbol""",
+    "music": r"""songs? lyrics? chorus verses? rap\w* beats? album concert choir playlist spotify
+        sing\w* sang cancion\w* letra coro cantar\w* concierto bars""",
+    "study": r"""essays? reports? homework projects? presentations? quiz(?:zes)? exams? tests?
+        finals? midterms? chapters? novel history civics wwii ww2 battles? war ensayo tarea examen
+        proyecto presentacion historia batalla revolucion grades? gpa""",
+}
+_CONTEXT = re.compile(
+    "|".join(rf"(?P<{name}>{'|'.join(words.split())})" for name, words in CONTEXT.items())
+)
+
+
+@lru_cache(maxsize=65_536)
+def context_kind(word: str) -> str | None:
+    """The everyday context a word (a whole word of a marked text) belongs to, else None."""
+    m = _CONTEXT.fullmatch(word)
+    return m.lastgroup if m else None
+
+
 # --- model features -------------------------------------------------------------------------
 
 _CHAR_MIN, _CHAR_MAX = 3, 5
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSet:
+    """Which features beyond the basic ones a model reads: word triples (``trigrams``), one
+    feature per violent-speech match (``speech``, :func:`find_speech`) and one per word of an
+    everyday context (``context``, :data:`CONTEXT`); and a feature counted at most
+    ``max_repeats`` times, so that a word repeated a thousand times ("la la la ...") cannot drown
+    out one alarming sentence. A trained model records its own set."""
+
+    trigrams: bool = False
+    speech: bool = False
+    context: bool = False
+    max_repeats: int = 0  # a feature counts at most this often in a text (0: no limit)
+
+
+BASIC = FeatureSet()
+RICH = FeatureSet(trigrams=True, speech=True, context=True, max_repeats=4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,13 +829,21 @@ class Analysis:
     tokens: list[str]  # the words themselves
     lexicon: list[tuple[str, int]]  # (category, word index) of each lexicon hit
     cues: list[Cue]
+    speech: list[Cue]  # violent-speech matches (only when the feature set reads them)
+    context: list[tuple[str, int]]  # (kind, word index) of each everyday-context word (the same)
 
 
-def analyze(marked: str) -> Analysis:
+def analyze(marked: str, feature_set: FeatureSet = BASIC) -> Analysis:
     words = [m.span() for m in _WORD.finditer(marked)]
     tokens = [marked[a:b] for a, b in words]
     lexicon = [(c, i) for i, t in enumerate(tokens) if (c := lexicon_category(t)) is not None]
-    return Analysis(words, tokens, lexicon, find_cues(marked))
+    speech = find_speech(marked) if feature_set.speech else []
+    context = (
+        [(k, i) for i, t in enumerate(tokens) if (k := context_kind(t)) is not None]
+        if feature_set.context
+        else []
+    )
+    return Analysis(words, tokens, lexicon, find_cues(marked), speech, context)
 
 
 @lru_cache(maxsize=65_536)
@@ -681,6 +864,10 @@ def pair_feature(first: str, second: str) -> str:
     return f"{first} {second}"
 
 
+def triple_feature(first: str, second: str, third: str) -> str:
+    return f"{first} {second} {third}"
+
+
 def lexicon_feature(category: str) -> str:
     return f"@lex:{category}"
 
@@ -689,14 +876,43 @@ def cue_features(cues: list[Cue]) -> list[str]:
     return [f"@{kind}" for kind in sorted({c.kind for c in cues})]
 
 
-def features(marked: str) -> list[str]:
+def speech_feature(kind: str) -> str:
+    return f"@say:{kind}"
+
+
+def context_feature(kind: str) -> str:
+    return f"@ctx:{kind}"
+
+
+def features(marked: str, feature_set: FeatureSet = BASIC) -> list[str]:
     """What the model reads (the vectoriser's analyzer): each word's :func:`word_features`, word
-    pairs, lexicon hits (``@lex:category``) and urgency cue markers (``@time`` ...)."""
-    analysis = analyze(marked)
+    pairs, lexicon hits (``@lex:category``) and urgency cue markers (``@time`` ...); with the
+    :class:`FeatureSet`'s options, word triples, one ``@say:kind`` per violent-speech match and one
+    ``@ctx:kind`` per everyday-context word."""
+    analysis = analyze(marked, feature_set)
+    tokens = analysis.tokens
     out: list[str] = []
-    for token in analysis.tokens:
+    for token in tokens:
         out.extend(word_features(token))
     out.extend(lexicon_feature(category) for category, _ in analysis.lexicon)
-    out.extend(pair_feature(a, b) for a, b in pairwise(analysis.tokens))
+    out.extend(pair_feature(a, b) for a, b in pairwise(tokens))
+    if feature_set.trigrams:
+        out.extend(triple_feature(*t) for t in zip(tokens, tokens[1:], tokens[2:], strict=False))
     out.extend(cue_features(analysis.cues))
+    out.extend(speech_feature(c.kind) for c in analysis.speech)
+    out.extend(context_feature(kind) for kind, _ in analysis.context)
+    if feature_set.max_repeats:
+        seen: Counter[str] = Counter()
+        kept = []
+        for feature in out:
+            seen[feature] += 1
+            if seen[feature] <= feature_set.max_repeats:
+                kept.append(feature)
+        out = kept
     return out
+
+
+def rich_features(marked: str) -> list[str]:
+    """:func:`features` with every option (:data:`RICH`); a module-level function, so a
+    vectoriser using it can be saved."""
+    return features(marked, RICH)

@@ -1,44 +1,56 @@
 """Training the triage model, reproducibly, from data kept in the repository.
 
-``haven triage train`` runs :func:`train` and writes ``data/model.joblib``. What it learns from:
+``haven triage train`` runs :func:`train` and writes ``haven/triage/data/model.joblib``, the only
+triage file the installed package carries. It learns from the repository's ``training/data/``
+(outside the package; :class:`MissingData` says so when it is not there):
 
-* ``data/corpus.csv``: Haven's own tip-style examples (written by ``data/make_corpus.py``), every
-  category and urgency labelled, English and Spanish; its ``test`` rows are never trained on;
-* ``data/cssrs_reddit500.csv``: C-SSRS-labelled Reddit users (Gaur et al., WWW 2019, CC BY 4.0),
+* ``corpus.csv``: Haven's own tip-style examples, written by ``training/make_corpus.py`` from
+  templates a counsellor can review (``training/templates/``), every category and urgency
+  labelled, English and Spanish; its ``test`` rows (split by template) are never trained on;
+* ``cssrs_reddit500.csv.gz``: C-SSRS-labelled Reddit users (Gaur et al., WWW 2019, CC BY 4.0),
   one row per user, their posts joined and cut to ``CSSRS_CHARS``; teaches ``self_harm`` only
-  (Ideation, Behavior, Attempt against Supportive, Indicator);
-* ``data/davidson.csv``: a subset of the hate/offensive tweets of Davidson et al. (ICWSM 2017,
-  MIT); teaches ``bullying_harassment`` only (hate or offensive against neither).
+  (Ideation, Behavior, Attempt against Supportive, Indicator); one user in five held out;
+* ``davidson.csv.gz``: a subset of the hate/offensive tweets of Davidson et al. (ICWSM 2017,
+  MIT); teaches ``bullying_harassment`` only (hate or offensive against neither); one text in
+  five held out;
+* ``gab_hate_corpus.csv.gz``: the Gab Hate Corpus (Kennedy et al., 2022, CC BY 4.0); teaches
+  ``violence_threat`` (calls for violence) and ``bullying_harassment`` (human degradation or
+  vulgar/offensive); its own test split held out, one training post in three of those labelled
+  none kept.
 
-The two public subsets are made by :func:`import_shared` from the shared data directory
-(``HAVEN_TRIAGE_SHARED_DATA``, by default ``../shared/data`` next to the repository) whenever it is
-there, deterministically, so a fresh clone without it trains on the committed copies and gets the
-same model. Both keep a held-out ``test`` part (by user, by tweet) that is never trained on.
+The public subsets are made by :func:`import_shared` from the original data sets (``haven triage
+train --import-from PATH``), deterministically. SDCNL (r/SuicideWatch against r/depression, terms
+unknown) is read only by :func:`read_sdcnl`, for evaluation: no shipped model learns from it.
 
-The model: one TF-IDF vectoriser over :func:`haven.triage.text.features` (words, word pairs,
-character 3-5-grams, urgency cue markers) of the normalised, negation-marked text, then for each
-category a logistic regression calibrated with Platt scaling (``CalibratedClassifierCV``, sigmoid,
-3 stratified folds) trained on the rows labelled for that category, and three more on the
-corpus's urgency labels, as a ladder: "routine or above", "high or above" and "imminent".
-Everything is seeded and fitted on one thread, and the vocabulary's ties are broken by the
-feature itself (:func:`select_features`), so the same data gives the same model on the same
-library versions, whatever the CPU. Pickles are not byte-identical between runs, so
-:func:`differences` compares models by what they compute: vocabulary, weights and calibration
-(to 1e-6) and their scores on a probe set.
+The model (a :class:`Recipe`; ``bench/triage.py`` compares the :data:`CANDIDATES`, and
+:data:`SHIPPED` is built): one TF-IDF vectoriser over :func:`haven.triage.text.features` (words,
+word pairs, character 3-5-grams, lexicon hits and urgency cue markers; in the rich set also word
+triples, violent-speech patterns and everyday contexts) of the normalised, negation-marked text,
+then for each category a logistic regression calibrated with Platt scaling
+(``CalibratedClassifierCV``, sigmoid, 3 stratified folds) trained on the rows labelled for that
+category, each source's rows weighted by the recipe, and three more on the corpus's urgency labels,
+as a ladder: "routine or above", "high or above" and "imminent". Everything is seeded and fitted
+on one thread, and the vocabulary's ties are broken by the feature itself
+(:func:`select_features`), so the same data gives the same model on the same library versions,
+whatever the CPU. Pickles are not byte-identical between runs, so :func:`differences` compares
+models by what they compute: recipe, vocabulary, weights and calibration (to 1e-6) and their
+scores on a probe set.
 """
 
 from __future__ import annotations
 
 import ast
 import csv
+import gzip
 import hashlib
 import html
-import os
+import io
 import re
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import joblib
 import numpy as np
@@ -67,27 +79,27 @@ URGENCY_LEVELS = {
     "imminent": {"imminent"},
 }
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-CORPUS = DATA_DIR / "corpus.csv"
-CSSRS = DATA_DIR / "cssrs_reddit500.csv"
-DAVIDSON = DATA_DIR / "davidson.csv"
-MODEL = DATA_DIR / "model.joblib"
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+MODEL = PACKAGE_DATA / "model.joblib"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_ENV = "HAVEN_TRIAGE_SHARED_DATA"
-
-FORMAT = 1
+# The training data lives in the repository, outside the installed package.
+TRAINING_DIR = REPO_ROOT / "training"
+DATA_DIR = TRAINING_DIR / "data"
+CORPUS = DATA_DIR / "corpus.csv"
+CSSRS = DATA_DIR / "cssrs_reddit500.csv.gz"
+DAVIDSON = DATA_DIR / "davidson.csv.gz"
+GAB = DATA_DIR / "gab_hate_corpus.csv.gz"
+ORDINARY = DATA_DIR / "ordinary_alarming.csv"
+FORMAT = 2
 SEED = 0
 CSSRS_CHARS = 2_000
 CSSRS_POSITIVE = {"Ideation", "Behavior", "Attempt"}
 DAVIDSON_KEEP_OFFENSIVE = 6  # keep one "offensive" tweet in six (all "hate" and "neither")
 HELD_OUT = 5  # one user / tweet in five is held out for evaluation
-# Social-media rows count for less than tip-style rows: they are another register of text.
-WEIGHT_CSSRS = 0.5
-WEIGHT_DAVIDSON = 0.3
-MAX_FEATURES = 40_000
+GAB_KEEP_NONE = 3  # keep one training post in three of those labelled none (all the others)
+MAX_FEATURES = 100_000
 MIN_DF = 2
 C = 4.0
-C_URGENCY = C
 
 PROBE = [
     "I'm going to kill myself tonight",
@@ -110,7 +122,6 @@ class Example:
     text: str
     labels: dict[str, int]  # the categories this row is labelled for (others unknown)
     urgency: str | None = None
-    weight: float = 1.0
     source: str = "corpus"
     lang: str = "en"
     meta: dict[str, str] = field(default_factory=dict)
@@ -119,25 +130,49 @@ class Example:
 # --- data ---------------------------------------------------------------------------------------
 
 
-def shared_dir() -> Path:
-    return Path(os.environ.get(SHARED_ENV) or REPO_ROOT.parent / "shared" / "data")
+class MissingData(FileNotFoundError):
+    """The training data is not there: it lives in the repository, not in the installed package."""
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
+def _open(path: Path) -> IO[str]:
+    if not path.exists():
+        raise MissingData(
+            f"{path} not found: the training data lives in the repository's training/ folder "
+            "(a checkout), not in the installed package"
+        )
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", newline="", encoding="utf-8")
+    return path.open(newline="", encoding="utf-8")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file, plain or gzipped (``.gz``)."""
     csv.field_size_limit(1 << 26)
-    with path.open(newline="", encoding="utf-8") as handle:
+    with _open(path) as handle:
         return list(csv.DictReader(handle))
 
 
 def _write_csv(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    """Write a CSV file, gzipped when its name ends in ``.gz`` (the same rows give the same bytes:
+    no time or file name in the gzip header)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    data = buffer.getvalue().encode("utf-8")
+    if path.suffix == ".gz":
+        with path.open("wb") as raw, gzip.GzipFile("", "wb", 9, raw, mtime=0) as handle:
+            handle.write(data)
+    else:
+        path.write_bytes(data)
 
 
 def _held_out(key: str) -> bool:
     return zlib.crc32(key.encode()) % HELD_OUT == 0
+
+
+def _keep(key: str, one_in: int) -> bool:
+    return zlib.crc32(f"keep{key}".encode()) % one_in == 0
 
 
 def _posts(cell: str) -> list[str]:
@@ -159,18 +194,24 @@ def _cut(value: str, limit: int) -> str:
 
 
 _MENTION = re.compile(r"@\w+")
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(r"https?://\S+|\b\w+\.\w{2,3}/\S+")
+
+
+def _social(text: str) -> str:
+    """Mentions as ``@user``, links as ``URL``, HTML entities decoded, spacing collapsed."""
+    return " ".join(_URL.sub("URL", _MENTION.sub("@user", html.unescape(text))).split())
 
 
 def import_shared(source: Path, target: Path = DATA_DIR) -> dict[str, int]:
-    """Write the subsets of the public data sets in ``source`` that training uses to ``target``
-    (by default the committed copies); return their row counts.
+    """Write the subsets of the public data sets in ``source`` (a directory holding
+    ``cssrs_reddit500/``, ``davidson_hate_offensive/`` and ``gab_hate_corpus/``) that training
+    uses to ``target`` (by default the repository's copies); return their row counts.
 
     Deterministic: the same source gives byte-identical files.
     """
     counts = {}
     cssrs = []
-    for row in _read_csv(source / "cssrs_reddit500" / "train.csv"):
+    for row in read_csv(source / "cssrs_reddit500" / "train.csv"):
         text = " ".join(p.strip() for p in _posts(row["Post"]))
         cssrs.append({
             "user": row["User"],
@@ -183,12 +224,11 @@ def import_shared(source: Path, target: Path = DATA_DIR) -> dict[str, int]:
 
     davidson = []
     seen: set[str] = set()
-    for row in _read_csv(source / "davidson_hate_offensive" / "train.csv"):
+    for row in read_csv(source / "davidson_hate_offensive" / "train.csv"):
         key = row[""] or row.get("id", "")
-        if row["class"] == "1" and zlib.crc32(f"keep{key}".encode()) % DAVIDSON_KEEP_OFFENSIVE:
+        if row["class"] == "1" and not _keep(key, DAVIDSON_KEEP_OFFENSIVE):
             continue
-        tweet = html.unescape(row["tweet"])
-        tweet = " ".join(_URL.sub("URL", _MENTION.sub("@user", tweet)).split())
+        tweet = _social(row["tweet"])
         if tweet in seen:
             continue  # retweets: the same text once, so it cannot be on both sides of the split
         seen.add(tweet)
@@ -200,37 +240,69 @@ def import_shared(source: Path, target: Path = DATA_DIR) -> dict[str, int]:
         })  # fmt: skip
     _write_csv(target / DAVIDSON.name, ["id", "class", "text", "split"], davidson)
     counts["davidson"] = len(davidson)
+
+    gab = []
+    seen = set()
+    for row in read_csv(source / "gab_hate_corpus" / "train.csv"):
+        post = _social(row["text"])
+        split = "test" if row["ghc_split"] == "ghc_test" else "train"
+        if row["label"] == "none" and split == "train" and not _keep(post, GAB_KEEP_NONE):
+            continue
+        if not post or post.casefold() in seen:
+            continue  # the same post once, so it cannot be on both sides of the split
+        seen.add(post.casefold())
+        gab.append({
+            "cv": row["cv"], "hd": row["hd"], "vo": row["vo"], "text": post, "split": split,
+        })  # fmt: skip
+    _write_csv(target / GAB.name, ["cv", "hd", "vo", "text", "split"], gab)
+    counts["gab"] = len(gab)
     return counts
+
+
+def read_sdcnl(path: Path) -> list[Example]:
+    """The SDCNL Reddit posts (r/SuicideWatch against r/depression) of a CSV file outside the
+    repository, for evaluation only: its terms are not known, so no shipped model learns from it.
+    Split as its authors split it."""
+    return [
+        Example(row["text"], {"self_harm": int(row["label"] == "suicidewatch")}, None, "sdcnl",
+                meta={"split": row["sdcnl_split"].removeprefix("sdcnl_")})
+        for row in read_csv(path)
+    ]  # fmt: skip
 
 
 def load_examples(split: str = "train") -> list[Example]:
     """The labelled rows of one split (``train`` or ``test``) of every data file."""
     examples = []
-    for row in _read_csv(CORPUS):
+    for row in read_csv(CORPUS):
         if row["split"] != split:
             continue
         categories = set(filter(None, row["categories"].split(";")))
         labels = {c: int(c in categories) for c in CATEGORIES}
         examples.append(
-            Example(row["text"], labels, row["urgency"], 1.0, "corpus", row["lang"],
+            Example(row["text"], labels, row["urgency"], "corpus", row["lang"],
                     {"template": row["template"]})
         )  # fmt: skip
-    if CSSRS.exists():
-        for row in _read_csv(CSSRS):
-            if row["split"] == split:
-                label = int(row["label"] in CSSRS_POSITIVE)
-                examples.append(
-                    Example(row["text"], {"self_harm": label}, None, WEIGHT_CSSRS, "cssrs",
-                            meta={"label": row["label"]})
-                )  # fmt: skip
-    if DAVIDSON.exists():
-        for row in _read_csv(DAVIDSON):
-            if row["split"] == split:
-                label = int(row["class"] in ("0", "1"))
-                examples.append(
-                    Example(row["text"], {"bullying_harassment": label}, None, WEIGHT_DAVIDSON,
-                            "davidson", meta={"class": row["class"]})
-                )  # fmt: skip
+    for row in read_csv(CSSRS):
+        if row["split"] == split:
+            label = int(row["label"] in CSSRS_POSITIVE)
+            examples.append(
+                Example(row["text"], {"self_harm": label}, None, "cssrs",
+                        meta={"label": row["label"], "key": row["user"]})
+            )  # fmt: skip
+    for row in read_csv(DAVIDSON):
+        if row["split"] == split:
+            label = int(row["class"] in ("0", "1"))
+            examples.append(
+                Example(row["text"], {"bullying_harassment": label}, None, "davidson",
+                        meta={"class": row["class"], "key": row["text"]})
+            )  # fmt: skip
+    for row in read_csv(GAB):
+        if row["split"] == split:
+            labels = {
+                "violence_threat": int(row["cv"]),
+                "bullying_harassment": int(row["hd"] == "1" or row["vo"] == "1"),
+            }
+            examples.append(Example(row["text"], labels, None, "gab", meta={"key": row["text"]}))
     return examples
 
 
@@ -238,73 +310,121 @@ def data_digest() -> dict[str, str]:
     """SHA-256 of each training data file, recorded in the model."""
     return {
         path.name: hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in (CORPUS, CSSRS, DAVIDSON)
-        if path.exists()
+        for path in (CORPUS, CSSRS, DAVIDSON, GAB)
     }
 
 
 # --- training -----------------------------------------------------------------------------------
 
 
+# How much each source's rows count (Haven's own corpus: 1). C-SSRS's few long posts count double.
+WEIGHTS: dict[str, float] = {"corpus": 1.0, "cssrs": 2.0, "davidson": 1.0, "gab": 1.0}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a model is made from the data: what it reads and how its regressions are fitted."""
+
+    name: str
+    features: triage_text.FeatureSet
+    max_features: int
+    # Each source's rows count this much (Haven's own corpus: 1).
+    weights: dict[str, float] = field(default_factory=lambda: dict(WEIGHTS))
+    c: float = C
+    # The character n-grams' share against the words': their idf is multiplied by this, so on a
+    # long post they do not drown the words out.
+    char_weight: float = 1.0
+
+
+#: The candidates ``bench/triage.py`` compares on the same splits; :data:`SHIPPED` is the one
+#: ``haven triage train`` builds.
+CANDIDATES = {
+    # the features Haven has read from the start, trained on the public data as well
+    "linear": Recipe("linear", triage_text.BASIC, 40_000),
+    # word triples and violent-speech features besides, and a larger vocabulary
+    "rich": Recipe("rich", triage_text.RICH, MAX_FEATURES, char_weight=0.5),
+}
+SHIPPED = "rich"
+
+
 def _classifier(c: float = C) -> CalibratedClassifierCV:
     return CalibratedClassifierCV(
-        LogisticRegression(C=c, class_weight="balanced", max_iter=2_000, random_state=SEED),
+        LogisticRegression(C=c, class_weight="balanced", max_iter=3_000, random_state=SEED),
         method="sigmoid",
         cv=StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED),
         ensemble=False,
     )
 
 
-def select_features(marked: list[str]) -> list[str]:
-    """The ``MAX_FEATURES`` most frequent features (total count, as scikit-learn's
+def analyzer(feature_set: triage_text.FeatureSet) -> Callable[[str], list[str]]:
+    """The vectoriser's analyzer for a feature set (a module-level function: models are saved)."""
+    if feature_set == triage_text.BASIC:
+        return triage_text.features
+    if feature_set == triage_text.RICH:
+        return triage_text.rich_features
+    raise ValueError(f"no analyzer for {feature_set}")
+
+
+def select_features(marked: list[str], recipe: Recipe) -> list[str]:
+    """The ``recipe.max_features`` most frequent features (total count, as scikit-learn's
     ``max_features``) among those in at least ``MIN_DF`` texts, ties broken by the feature itself.
 
     scikit-learn breaks ties with an unstable sort whose order depends on the CPU's vector
     instructions, so its own ``max_features`` picks a different vocabulary on another machine."""
-    counts = CountVectorizer(analyzer=triage_text.features, min_df=MIN_DF)
+    counts = CountVectorizer(analyzer=analyzer(recipe.features), min_df=MIN_DF)
     X = counts.fit_transform(marked)
     totals = np.asarray(X.sum(axis=0)).ravel()
     names = counts.get_feature_names_out()
     ranked = sorted(range(len(names)), key=lambda i: (-int(totals[i]), names[i]))
-    return sorted(str(names[i]) for i in ranked[:MAX_FEATURES])
+    return sorted(str(names[i]) for i in ranked[: recipe.max_features])
 
 
-def vectorizer(vocabulary: list[str]) -> TfidfVectorizer:
+def vectorizer(vocabulary: list[str], recipe: Recipe) -> TfidfVectorizer:
     # The analyser does all the normalising (the negation marks are upper case on purpose).
     return TfidfVectorizer(
-        analyzer=triage_text.features, lowercase=False, sublinear_tf=True, vocabulary=vocabulary
+        analyzer=analyzer(recipe.features),
+        lowercase=False,
+        sublinear_tf=True,
+        vocabulary=vocabulary,
     )
 
 
-def fit(examples: list[Example]) -> dict[str, Any]:
-    """Fit the whole model on ``examples``; return the bundle that ``classifier`` loads.
+def fit(examples: list[Example], recipe: Recipe | None = None) -> dict[str, Any]:
+    """Fit the whole model on ``examples`` (by default the shipped recipe); return the bundle
+    that ``classifier`` loads.
 
     On one BLAS thread: the fits are small, and several threads both slow them down on a busy
     machine (six times, measured) and make the last bits of the weights depend on the core count.
     """
     with threadpool_limits(1):
-        return _fit(examples)
+        return _fit(examples, recipe or CANDIDATES[SHIPPED])
 
 
-def _fit(examples: list[Example]) -> dict[str, Any]:
+def _fit(examples: list[Example], recipe: Recipe) -> dict[str, Any]:
     marked = [triage_text.prepare(e.text).marked for e in examples]
-    vec = vectorizer(select_features(marked))
+    vec = vectorizer(select_features(marked, recipe), recipe)
     X = vec.fit_transform(marked)
-    weights = np.array([e.weight for e in examples])
+    if recipe.char_weight != 1.0:
+        chars = np.array([f.startswith("#") for f in vec.get_feature_names_out()])
+        vec.idf_ = np.where(chars, recipe.char_weight, 1.0) * vec.idf_
+        X = vec.transform(marked)
+    weights = np.array([recipe.weights[e.source] for e in examples])
     models: dict[str, CalibratedClassifierCV] = {}
     for category in CATEGORIES:
         rows = [i for i, e in enumerate(examples) if category in e.labels]
         y = np.array([examples[i].labels[category] for i in rows])
-        models[category] = _classifier().fit(X[rows], y, sample_weight=weights[rows])
+        models[category] = _classifier(recipe.c).fit(X[rows], y, sample_weight=weights[rows])
     urgency: dict[str, CalibratedClassifierCV] = {}
     rows = [i for i, e in enumerate(examples) if e.urgency is not None]
     levels = [examples[i].urgency for i in rows]
     for name, positive in URGENCY_LEVELS.items():
         y = np.array([int(level in positive) for level in levels])
-        urgency[name] = _classifier(C_URGENCY).fit(X[rows], y, sample_weight=weights[rows])
+        urgency[name] = _classifier(recipe.c).fit(X[rows], y, sample_weight=weights[rows])
     return {
         "format": FORMAT,
         "sklearn": sklearn.__version__,
+        "recipe": recipe.name,
+        "features": asdict(recipe.features),
         "vectorizer": vec,
         "categories": models,
         "urgency": urgency,
@@ -313,13 +433,14 @@ def _fit(examples: list[Example]) -> dict[str, Any]:
     }
 
 
-def train() -> dict[str, Any]:
-    """Fit the model on the ``train`` split of the repository's data."""
-    return fit(load_examples("train"))
+def train(recipe: Recipe | None = None) -> dict[str, Any]:
+    """Fit a model (by default the shipped recipe) on the ``train`` split of the repository's
+    data."""
+    return fit(load_examples("train"), recipe)
 
 
 def save(bundle: dict[str, Any], path: Path = MODEL) -> None:
-    joblib.dump(bundle, path, compress=("zlib", 6))
+    joblib.dump(bundle, path, compress=("xz", 6))
 
 
 # --- comparing models -----------------------------------------------------------------------------
@@ -345,6 +466,8 @@ def probe_scores(bundle: dict[str, Any], texts: list[str] = PROBE) -> np.ndarray
 def differences(a: dict[str, Any], b: dict[str, Any], atol: float = 1e-6) -> list[str]:
     """What differs between two models, by what they compute (empty: the same model)."""
     out = []
+    if (a.get("recipe"), a.get("features")) != (b.get("recipe"), b.get("features")):
+        return ["different recipes"]
     if a["data"] != b["data"]:
         out.append("trained on different data files")
     if a["vectorizer"].vocabulary_ != b["vectorizer"].vocabulary_:

@@ -269,3 +269,88 @@ def test_evidence_spans_cover_words_of_the_text(words):
     text = " ".join(words)
     for e in classify(text).evidence:
         assert text[e.start : e.end].strip()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # calls for violence against a group, as real posts and students word them
+        "They ought to be hung",
+        "all of them must be exterminated",
+        "he keeps saying the immigrants at our school should all be shot",
+        "she posted that it's time to start killing the gay kids",
+        "mi compañero dice que a los migrantes hay que matarlos a todos",
+        # praise of attackers
+        "the Parkland shooter is a hero",
+        "he says the Columbine shooters were legends and he respects them",
+        "mi amigo dice que el tirador de esa escuela es un héroe",
+    ],
+)
+def test_calls_for_violence_and_praise_of_attackers_are_violence(text):
+    result = classify(text)
+    assert top(text) == VT
+    assert result.scores[VT] >= 0.5
+    assert result.urgency in {"high", "imminent"}
+    assert any(e.category == VT for e in result.evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I hope he dies", "I hope Mr. Lee gets hit by a bus", "ojalá que se muera el profe"],
+)
+def test_wishing_someone_dead_is_violence(text):
+    assert top(text) == VT
+    assert classify(text).scores[VT] >= 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kids in the group chat keep telling her to kill herself",
+        "they keep commenting kys on all his posts",
+        "en el grupo le dicen que se mate",
+    ],
+)
+def test_kill_yourself_aimed_at_a_peer_is_harassment_with_a_risk(text):
+    """Harassment, and being told to die is a risk to the one told: high, not routine."""
+    result = classify(text)
+    assert top(text) == BH
+    assert result.scores[BH] >= 0.5
+    assert result.urgency in {"high", "imminent"}
+
+
+@pytest.mark.parametrize(
+    ("text", "speech"),
+    [
+        ("they ought to be hung", "call"),
+        ("we must exterminate them", "call"),
+        ("hay que matarlos a todos", "call"),
+        ("I hope he dies", "wish"),
+        ("she deserves to die", "wish"),
+        ("the parkland shooter is a hero", "praise"),
+        ("this test is killing me", "figure"),
+        ("me muero de risa", "figure"),
+    ],
+)
+def test_violent_speech_is_found_and_is_evidence(text, speech):
+    from haven.triage import text as triage_text
+
+    marked = triage_text.prepare(text).marked
+    assert [c.kind for c in triage_text.find_speech(marked)] == [speech]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hope I die",  # the writer's own death is self-harm, not a wish against someone
+        "I wish I was dead",
+        "I hope my phone doesn't die",
+        "they would never be hung",  # negated
+        "the plants died over break",
+    ],
+)
+def test_no_violent_speech_where_there_is_none(text):
+    from haven.triage import text as triage_text
+
+    marked = triage_text.prepare(text).marked
+    assert [c.kind for c in triage_text.find_speech(marked) if c.kind != "figure"] == []

@@ -178,3 +178,73 @@ def test_prepare_handles_obfuscation_alphabets(raw):
     assert [p.marked[a:b] for a, b in analysis.words] == analysis.tokens
     assert all(0 <= i < len(analysis.tokens) for _, i in analysis.lexicon)
     assert len(text.features(p.marked)) >= len(analysis.tokens)
+
+
+_SPEECH_WORDS = (
+    "they he she you we all them em should must ought to be get need needs deserve deserves "
+    "shot hanged hung killed kill killing exterminated gassed wiped out put down string line up "
+    "death die dies dead hope wish pray that never i me the shooter shooters columbine parkland "
+    "hero legend legends was is a respect finish what started test quiz mom dad is going "
+    "destroy murder me us killing it for some dying of embarrassment laughing hoops shoot my "
+    "photo bomb bombed hay que matarlos a todos ojala se muera merece morir muerte tirador heroe "
+    "examen me va matar muero de risa verguenza"
+).split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SPEECH_WORDS), max_size=14))
+def test_the_quick_tests_never_hide_a_violent_speech_match(words):
+    """The cheap per-kind tests only skip patterns that cannot match."""
+    marked = text.prepare(" ".join(words)).marked
+    everything = [
+        (kind, m.start(), m.end())
+        for kind, pattern in text.SPEECH_PATTERNS.items()
+        for m in pattern.finditer(marked)
+        if not text.negated(marked, m.start())
+    ]
+    found = [(c.kind, c.start, c.end) for c in text.find_speech(marked)]
+    assert sorted(found, key=lambda f: (f[1], f[2])) == sorted(
+        everything, key=lambda f: (f[1], f[2])
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "example"),
+    [
+        *(
+            ("call", t)
+            for t in [
+                "they should be shot", "kill them all", "time to start killing them",
+                "death to them", "he needs a bullet", "string them up", "line them up",
+                "bring the firing squad", "gas chambers", "day of the rope", "hay que matarlos",
+                "quemar a todos", "muerte a los traidores", "que se mueran",
+            ]
+        ),
+        *(
+            ("wish", t)
+            for t in [
+                "i hope he dies", "i hope he gets hit by a bus", "she deserves to die",
+                "he should just die", "ojala se muera", "merecen morir", "que se muera el profe",
+            ]
+        ),
+        *(
+            ("figure", t)
+            for t in [
+                "this is killing me", "killed it", "i would kill for a taco", "dying to go",
+                "died laughing", "bored to death", "dead tired", "my dad is going to destroy me",
+                "shoot your shot", "shooting hoops", "photo shoot", "its the bomb",
+                "bombed my quiz", "muerto de risa", "el examen me va a matar",
+            ]
+        ),
+        *(
+            ("praise", t)
+            for t in [
+                "the shooter was a hero", "i respect the parkland shooter",
+                "legends like the columbine shooters", "finish what he started",
+            ]
+        ),
+    ],
+)  # fmt: skip
+def test_every_kind_of_violent_speech_is_found(kind, example):
+    marked = text.prepare(example).marked
+    assert kind in {c.kind for c in text.find_speech(marked)}

@@ -3,9 +3,9 @@
 * ``haven triage classify "text"`` prints the classification as JSON (the API's shape); ``-``
   reads the text from standard input.
 * ``haven triage train`` rebuilds ``haven/triage/data/model.joblib`` from the training data in the
-  repository. When the shared public data sets are found (``--shared PATH``, else
-  ``HAVEN_TRIAGE_SHARED_DATA``, else ``../shared/data`` next to the repository) the committed
-  subsets of them are refreshed first (deterministically: the same files give the same subsets).
+  repository's ``training/`` folder (a checkout: the installed package carries only the model).
+  ``--import-from PATH`` first rewrites the repository's subsets of the public data sets from
+  their originals in ``PATH`` (deterministically: the same files give the same subsets).
   ``--check`` trains without writing and fails if the result differs from the shipped model.
 * ``haven triage cross-validate`` prints cross-validated figures for the training split (folded by
   template): what the classifier's operating thresholds were chosen on.
@@ -34,9 +34,11 @@ class Command(BaseCommand):
         classify.add_argument("text", help="the text ('-': read standard input)")
         classify.add_argument("--no-evidence", action="store_true", help="leave evidence out")
         train = sub.add_parser("train", help="rebuild the model file from the training data")
-        train.add_argument("--shared", type=Path, help="the shared public data directory")
         train.add_argument(
-            "--no-shared", action="store_true", help="use only the committed data subsets"
+            "--import-from",
+            type=Path,
+            metavar="PATH",
+            help="first rewrite the public data subsets from the original data sets in PATH",
         )
         train.add_argument(
             "--check", action="store_true", help="write nothing; fail if the shipped model differs"
@@ -63,15 +65,15 @@ class Command(BaseCommand):
     def train(self, options: dict[str, Any]) -> None:
         from haven.triage import classifier, training
 
-        if not options["no_shared"]:
-            shared = options["shared"] or training.shared_dir()
-            if (shared / "cssrs_reddit500" / "train.csv").exists():
-                counts = training.import_shared(shared)
-                self.stderr.write(f"refreshed the public data subsets from {shared}: {counts}")
-            elif options["shared"]:
-                raise CommandError(f"no shared data sets in {shared}")
-        start = time.perf_counter()
-        bundle = training.train()
+        source = options["import_from"]
+        try:
+            if source is not None:
+                counts = training.import_shared(source)
+                self.stderr.write(f"rewrote the public data subsets from {source}: {counts}")
+            start = time.perf_counter()
+            bundle = training.train()
+        except training.MissingData as error:
+            raise CommandError(str(error)) from error
         seconds = time.perf_counter() - start
         if options["check"]:
             if not training.MODEL.exists():
