@@ -27,7 +27,8 @@ check: $(STAMP)
 	$(BIN)/haven makemigrations --check --dry-run
 	HAVEN_ENV=production SECRET_KEY=$$($(BIN)/python -c "import secrets;print(secrets.token_urlsafe(50))") \
 	  HAVEN_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
-	  HAVEN_AUDIT_KEY=ci-check-audit-key-0123456789abcdefghijklmnop ALLOWED_HOSTS=haven.example.org \
+	  HAVEN_AUDIT_KEY=ci-check-audit-key-0123456789abcdefghijklmnop \
+	  HAVEN_PEPPERS=ci-check-pepper-0123456789abcdefghijklmnopqrstuv ALLOWED_HOSTS=haven.example.org \
 	  $(BIN)/haven check --deploy --fail-level WARNING
 	$(BIN)/mypy
 

@@ -53,6 +53,16 @@ if PRODUCTION and not ENCRYPTION_KEYS:
 AUDIT_KEY = env_str("HAVEN_AUDIT_KEY", "")
 if PRODUCTION and len(AUDIT_KEY) < 32:
     raise ConfigError("production needs HAVEN_AUDIT_KEY (at least 32 random characters)")
+# Peppers of the keyed hashes (receipts, volunteer sign-up codes, blind indexes), newest first: the
+# first makes new hashes, all find existing ones (see haven.core.crypto and SECURITY.md).
+PEPPERS = env_list("HAVEN_PEPPERS")
+if PRODUCTION and (not PEPPERS or any(len(pepper) < 32 for pepper in PEPPERS)):
+    raise ConfigError(
+        "production needs HAVEN_PEPPERS (at least 32 random characters each; make one with "
+        "`haven keys generate --pepper`)"
+    )
+if AUDIT_KEY and AUDIT_KEY in PEPPERS:
+    raise ConfigError("HAVEN_PEPPERS must not contain HAVEN_AUDIT_KEY: each key has one use")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

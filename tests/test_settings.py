@@ -36,6 +36,7 @@ GOOD = {
     "SECRET_KEY": "s" * 50,
     "HAVEN_ENCRYPTION_KEYS": "k7XWm0bXv3Jr2y9Q3cN4m5eY8o1P2qR6sT0uV9wX1yA=",
     "HAVEN_AUDIT_KEY": "a" * 40,
+    "HAVEN_PEPPERS": "p" * 40,
     "ALLOWED_HOSTS": "haven.example.org",
 }
 
@@ -56,6 +57,7 @@ def test_production_starts_with_its_secrets(tmp_path):
         ("SECRET_KEY", "SECRET_KEY"),
         ("HAVEN_ENCRYPTION_KEYS", "HAVEN_ENCRYPTION_KEYS"),
         ("HAVEN_AUDIT_KEY", "HAVEN_AUDIT_KEY"),
+        ("HAVEN_PEPPERS", "HAVEN_PEPPERS"),
     ],
 )
 def test_production_refuses_to_start_without_a_secret(tmp_path, missing, message):
@@ -76,4 +78,24 @@ def test_secret_can_come_from_a_file(tmp_path):
     secret_file.write_text("f" * 50)
     env = {k: v for k, v in GOOD.items() if k != "SECRET_KEY"}
     result = _start(tmp_path, SECRET_KEY_FILE=str(secret_file), **env)
+    assert result.stdout.strip() == "started", result.stderr
+
+
+def test_production_refuses_a_short_pepper(tmp_path):
+    result = _start(tmp_path, **{**GOOD, "HAVEN_PEPPERS": f"{'n' * 40},short"})
+    assert result.returncode != 0
+    assert "HAVEN_PEPPERS (at least 32 random characters each" in result.stderr
+
+
+def test_the_audit_key_is_never_also_a_pepper(tmp_path):
+    result = _start(tmp_path, **{**GOOD, "HAVEN_PEPPERS": f"{'n' * 40},{GOOD['HAVEN_AUDIT_KEY']}"})
+    assert result.returncode != 0
+    assert "HAVEN_PEPPERS must not contain HAVEN_AUDIT_KEY" in result.stderr
+
+
+def test_peppers_can_come_from_a_file(tmp_path):
+    peppers = tmp_path / "peppers"
+    peppers.write_text(f"{'n' * 40},{'o' * 40}\n")
+    env = {k: v for k, v in GOOD.items() if k != "HAVEN_PEPPERS"}
+    result = _start(tmp_path, HAVEN_PEPPERS_FILE=str(peppers), **env)
     assert result.stdout.strip() == "started", result.stderr

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haven.core.fields import EncryptedTextField
+
 
 class Compartment(models.TextChoices):
     TEAM = "team", _("Team record")
@@ -27,7 +29,7 @@ class BreakGlassGrant(models.Model):
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
     school = models.ForeignKey("core.School", on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
+    reason = EncryptedTextField()
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -64,7 +64,7 @@ def events(
             "compartment": e.compartment,
             "school_id": e.school_id,
             "district_id": e.district_id,
-            "reason": e.reason,
+            "reason": e.reason or "",
             "detail": e.detail,
             "digest": e.digest,
         }

@@ -6,13 +6,24 @@ from that point on, and someone with only database access cannot recompute it. D
 (migration 0002, :mod:`haven.audit.triggers`) refuse UPDATE, DELETE and TRUNCATE on the table, and
 moving the chain head backwards, as a first line of defence. ``haven audit verify`` checks it all;
 see :mod:`haven.audit.services` for what it can and cannot catch.
+
+The ``reason`` (a break-glass reason, why a step was reopened) is encrypted at rest; the digest
+covers its plain text, so rotating the encryption keys leaves the chain intact. Rotation must
+rewrite the column, so it lifts the triggers for each batch it writes, in the same transaction
+(:meth:`AuditEvent.rewriting_encrypted_values`). An event without a reason stores NULL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from haven.core.fields import EncryptedTextField
 
 
 class AuditEvent(models.Model):
@@ -48,7 +59,8 @@ class AuditEvent(models.Model):
     # The district the event belongs to: who may read it (auditors and district administrators
     # read their own district's events only). Chained from migration 0005 on; see services.
     district_id = models.BigIntegerField(null=True, blank=True)
-    reason = models.TextField(blank=True)
+    #: Why (where a reason was asked), encrypted; NULL when none was given.
+    reason = EncryptedTextField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     prev_digest = models.CharField(max_length=64)
     digest = models.CharField(max_length=64, unique=True)
@@ -62,6 +74,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+    @staticmethod
+    @contextmanager
+    def rewriting_encrypted_values(connection: Any) -> Iterator[None]:
+        """Lift the append-only triggers while ``haven keys rotate`` re-encrypts reasons, and put
+        them back before the caller's transaction commits (no other writer sees the table without
+        them). The chain covers the plain text, so re-encryption leaves every digest valid."""
+        from haven.audit import triggers
+
+        triggers.remove(connection)
+        yield
+        # Not in a ``finally``: after an error the transaction rolls back, and with it the
+        # removal (both databases undo DDL in a transaction).
+        triggers.install(connection)
 
 
 class ChainHead(models.Model):

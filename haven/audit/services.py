@@ -24,6 +24,11 @@ their district from what they name (their school, the object's district, the act
 district, or the installation's only district). Their digests still verify — over the content they
 were written with — so their district is not vouched for by the chain: :class:`Verification`
 counts them (``unchained_districts``).
+
+The ``reason`` is encrypted at rest, and the digest covers its plain text: re-encrypting it
+(``haven keys rotate``) changes no digest, a replaced ciphertext is caught like any edit (it
+decrypts to something else, or to nothing), and events written before the reason was encrypted
+verify as before. An event without a reason stores NULL and is chained as an empty reason.
 """
 
 from __future__ import annotations
@@ -37,12 +42,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from haven.audit.models import AuditEvent, ChainHead
 from haven.core import crypto
 
 GENESIS = "0" * 64
+_UNREADABLE: Any = object()
 
 # The fields an event's digest covers, in the order verify() reads them.
 _CHAINED = (
@@ -80,7 +87,7 @@ def _canonical(values: Mapping[str, Any], district: bool = True) -> bytes:
         "object_id": values["object_id"],
         "compartment": values["compartment"],
         "school_id": values["school_id"],
-        "reason": values["reason"],
+        "reason": values["reason"] or "",
         "detail": values["detail"],
         "prev": values["prev_digest"],
     }
@@ -182,7 +189,7 @@ def record(
             compartment=compartment,
             school_id=school,
             district_id=district_id,
-            reason=reason,
+            reason=reason or None,
             detail=stored_detail,
             prev_digest=head.digest,
         )
@@ -226,8 +233,18 @@ class Verification:
         if upto is not None:
             queryset = queryset.filter(seq__lte=upto)
         names = _READ
-        for row in queryset.order_by("seq").values_list(*names).iterator(chunk_size=self.chunk):
-            yield dict(zip(names, row, strict=True))
+        # The reason as stored (ciphertext), decrypted here so that one that no key opens is a
+        # break in the chain, not a crash.
+        columns = [Cast("reason", models.TextField()) if n == "reason" else n for n in names]
+        reason_field = AuditEvent._meta.get_field("reason")
+        rows = queryset.order_by("seq").values_list(*columns).iterator(chunk_size=self.chunk)
+        for row in rows:
+            values = dict(zip(names, row, strict=True))
+            try:
+                values["reason"] = reason_field.from_db_value(values["reason"], None, None)
+            except crypto.InvalidToken:
+                values["reason"] = _UNREADABLE
+            yield values
 
     def _walk(self) -> Iterator[Break]:
         key = crypto.audit_key()
@@ -255,7 +272,9 @@ class Verification:
                     yield Break(expected, _missing(expected, seq))
                 elif row["prev_digest"] != prev:
                     yield Break(seq, f"event #{seq} does not follow the event before it")
-                if not intact(row):
+                if row["reason"] is _UNREADABLE:
+                    yield Break(seq, f"event #{seq}'s reason cannot be decrypted (altered?)")
+                elif not intact(row):
                     yield Break(seq, f"event #{seq} was altered after it was written")
                 if seq in anchors and not hmac.compare_digest(anchors[seq], row["digest"]):
                     yield Break(seq, f"event #{seq} is not the one anchored (digest differs)")

@@ -8,15 +8,24 @@ made once and kept in the data directory (``keys/encryption.keys``, mode 0600, n
 Production refuses to start without the variable (see settings).
 
 The audit chain's HMAC key is separate (``HAVEN_AUDIT_KEY``; in development ``keys/audit.key``) so
-that rotating the encryption keys never invalidates the log.
+that rotating the encryption keys never invalidates the log, and it keys nothing else.
+
+The *peppers* (``HAVEN_PEPPERS``, newest first; in development ``keys/peppers``) key the hashes
+that let Haven find a record by a secret it never stores or by a value it stores only encrypted:
+receipts, volunteer sign-up codes and the blind indexes of encrypted fields (see
+:func:`pepper_keys`). The newest pepper makes new hashes; every listed pepper is tried when looking
+one up, so a new pepper can be put in front without losing what the old ones hashed (SECURITY.md
+says how to rotate them). Each use derives its own key from a pepper, so no two uses share one.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +35,7 @@ from django.conf import settings
 __all__ = [
     "InvalidToken",
     "KeyConfigError",
+    "PepperKey",
     "UndecryptableError",
     "add_dev_key",
     "audit_key",
@@ -35,7 +45,10 @@ __all__ = [
     "fernet",
     "generate_key",
     "key_id",
+    "keyed_hashes",
     "keys",
+    "pepper_keys",
+    "peppers",
     "rotate",
     "using_dev_keys",
 ]
@@ -234,3 +247,68 @@ def audit_key() -> bytes:
     if settings.AUDIT_KEY:
         return settings.AUDIT_KEY.encode()
     return _dev_audit_key()
+
+
+# --- the peppers of keyed hashes ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PepperKey:
+    """The key one use derives from one pepper. ``key_id`` names the pepper (never the key), and is
+    "legacy" for the audit key, which keyed receipts and sign-up codes before peppers existed."""
+
+    key: bytes
+    key_id: str
+
+    @property
+    def legacy(self) -> bool:
+        return self.key_id == LEGACY
+
+
+#: The key id of hashes made with the audit key before the peppers existed.
+LEGACY = "legacy"
+
+
+def _dev_peppers() -> list[str]:
+    path = _keys_dir() / "peppers"
+    if not path.exists():
+        _write_new_file(path, secrets.token_hex(32) + "\n")
+    stat = path.stat()
+    return list(_parse_key_file(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+def peppers() -> list[str]:
+    """The configured peppers, newest first (in development, the data directory's file)."""
+    configured = list(settings.PEPPERS)
+    return configured or _dev_peppers()
+
+
+@cache
+def _derive(pepper: str, purpose: str) -> bytes:
+    return hmac.new(pepper.encode(), b"haven-pepper:" + purpose.encode(), hashlib.sha256).digest()
+
+
+def pepper_keys(purpose: str, *, legacy_label: bytes | None = None) -> list[PepperKey]:
+    """The keys of ``purpose`` (e.g. ``"receipt"``), one per pepper, newest first: the first makes
+    new hashes, all of them find existing ones. With ``legacy_label``, the key ``purpose`` derived
+    from the audit key before the peppers existed (``HMAC(audit key, legacy_label)``) comes last,
+    so that what it hashed is still found."""
+    found = [PepperKey(_derive(p, purpose), pepper_id(p)) for p in peppers()]
+    if legacy_label is not None:
+        old = hmac.new(audit_key(), legacy_label, hashlib.sha256).digest()
+        found.append(PepperKey(old, LEGACY))
+    return found
+
+
+def keyed_hashes(purpose: str, message: bytes, *, legacy_label: bytes | None = None) -> list[str]:
+    """HMAC-SHA-256 of ``message`` (hex) under each of :func:`pepper_keys`, newest first: store the
+    first, look up with all of them."""
+    return [
+        hmac.new(k.key, message, hashlib.sha256).hexdigest()
+        for k in pepper_keys(purpose, legacy_label=legacy_label)
+    ]
+
+
+def pepper_id(pepper: str) -> str:
+    """A short fingerprint that names a pepper without disclosing it."""
+    return hashlib.sha256(b"haven-pepper-id:" + pepper.encode()).hexdigest()[:12]

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haven.core.fields import EncryptedTextField
+
 
 class District(models.Model):
     name = models.CharField(max_length=200)
@@ -145,7 +147,7 @@ class GuardianLink(models.Model):
     custody_restriction = models.BooleanField(
         default=False, help_text=_("A court order restricts this adult's access to the student.")
     )
-    custody_note = models.CharField(max_length=500, blank=True)
+    custody_note = EncryptedTextField(max_length=500, blank=True)
 
     class Meta:
         constraints = [

@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from haven.core.fields import shared_ciphertexts
 from haven.notify.models import Notification
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,13 @@ def send(
     url: str = "",
     urgent: bool = False,
 ) -> list[Notification]:
-    notes = Notification.objects.bulk_create(
-        [
-            Notification(user=user, kind=kind, title=title, body=body, url=url, urgent=urgent)
-            for user in users
-        ]
-    )
+    with shared_ciphertexts():  # one message to many: its text is encrypted once
+        notes = Notification.objects.bulk_create(
+            [
+                Notification(user=user, kind=kind, title=title, body=body, url=url, urgent=urgent)
+                for user in users
+            ]
+        )
     if not notes:
         return notes
     email_ids = [note.pk for note in notes if note.user.email]

@@ -67,6 +67,8 @@ class Tip(models.Model):
     language = models.CharField(max_length=10, default="en")
 
     receipt_digest = models.CharField(max_length=128, unique=True)
+    #: The id of the pepper that salted the digest ("legacy": the audit key, before peppers).
+    receipt_pepper = models.CharField(max_length=12, blank=True)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
     )
@@ -75,7 +77,7 @@ class Tip(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="assigned_tips"
     )
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
-    triage = models.JSONField(default=dict, blank=True, help_text=_("The classifier's reading."))
+    triage = EncryptedJSONField(default=dict, blank=True, help_text=_("The classifier's reading."))
 
     created_at = models.DateTimeField(db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

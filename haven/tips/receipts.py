@@ -1,20 +1,27 @@
 """Receipts: what an anonymous reporter writes down to come back.
 
 16 decimal digits in four groups (10^16 ≈ 2^53.15 possibilities), drawn from the OS's CSPRNG. Only
-a scrypt digest is stored, salted with a secret derived from the audit key (kept outside the
-database), so a copied database cannot be searched for a receipt and a guess costs real work. The
-salt is per installation rather than per receipt because the digest is also how a returning
-reporter's tip is found; that is the trade-off GlobaLeaks makes too.
+a scrypt digest is stored, salted with a secret derived from the newest pepper (``HAVEN_PEPPERS``,
+kept outside the database), so a copied database cannot be searched for a receipt and a guess costs
+real work. The salt is per installation rather than per receipt because the digest is also how a
+returning reporter's tip is found; that is the trade-off GlobaLeaks makes too.
+
+The tip records which pepper made its digest (``Tip.receipt_pepper``, the pepper's id; "legacy"
+for digests salted from the audit key, as they were before the peppers existed). A receipt is
+looked up under the newest pepper first, then the older ones (:func:`candidates`); a tip found
+under an older one is re-digested with the newest, since the reporter has just typed the receipt.
+So a new pepper can be put in front at any time; an old one can be removed once no tip names it
+(``haven keys check`` counts them).
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 import unicodedata
-from functools import cache
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from haven.core import crypto
 
@@ -46,20 +53,40 @@ def normalise(text: str) -> str | None:
     return digits
 
 
-@cache
-def _salt(key: bytes) -> bytes:
-    return hmac.new(key, b"haven-receipt-salt", hashlib.sha256).digest()
+#: How the audit key made the salt before the peppers existed (kept to find those tips).
+_LEGACY_LABEL = b"haven-receipt-salt"
+
+
+@dataclass(frozen=True)
+class Digest:
+    value: str
+    pepper: str  # the id of the pepper that salted it ("legacy": the audit key)
+
+
+def _scrypt(digits: str, salt: bytes) -> str:
+    return hashlib.scrypt(digits.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32).hex()
+
+
+def candidates(receipt: str) -> Iterator[Digest]:
+    """The receipt's digest under each pepper, newest first, then under the audit key (for tips
+    stored before the peppers existed), computed one at a time: stop when one is found. Nothing
+    for a malformed receipt."""
+    digits = normalise(receipt)
+    if digits is None:
+        return
+    for key in crypto.pepper_keys("receipt", legacy_label=_LEGACY_LABEL):
+        yield Digest(_scrypt(digits, key.key), key.key_id)
+
+
+def stored_form(receipt: str) -> Digest | None:
+    """What a new tip stores for a receipt (the newest pepper's digest); None if malformed."""
+    return next(candidates(receipt), None)
 
 
 def digest(receipt: str) -> str | None:
-    """The stored form of a receipt; None if it is not a well-formed receipt."""
-    digits = normalise(receipt)
-    if digits is None:
-        return None
-    derived = hashlib.scrypt(
-        digits.encode(), salt=_salt(crypto.audit_key()), n=2**14, r=8, p=1, dklen=32
-    )
-    return derived.hex()
+    """The stored form's digest alone; None if it is not a well-formed receipt."""
+    found = stored_form(receipt)
+    return found.value if found else None
 
 
 def appears_in(receipt_digits: str, text: str) -> bool:

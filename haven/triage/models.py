@@ -1,11 +1,12 @@
 """Risk signals from monitoring tools (web filters, student-activity monitors), and each
 district's triage settings.
 
-A :class:`Signal` is one flagged piece of a student's online activity: its text (encrypted at
-rest), the classifier's reading of it (scores and evidence positions, never the text), where it was
-routed and why, and the team's verdict. The same text about the same student within the
-de-duplication window is counted on the first signal (``repeat_count``, ``last_seen_at``) instead
-of being stored again.
+A :class:`Signal` is one flagged piece of a student's online activity: its text, the classifier's
+reading of it (scores and evidence positions, never the text) and the categories it flagged (all
+encrypted at rest: they say "self-harm" beside a student), where it was routed and why, and the
+team's verdict. Its urgency, route and status stay plain: the queues filter and sort on them. The
+same text about the same student within the de-duplication window is counted on the first signal
+(``repeat_count``, ``last_seen_at``) instead of being stored again.
 """
 
 from __future__ import annotations
@@ -97,14 +98,14 @@ class Signal(models.Model):
     fingerprint = models.CharField(max_length=64)
 
     # The classifier's reading: {"categories": [{"name", "score"}], "urgency", "evidence"}.
-    reading = models.JSONField(default=dict, blank=True)
+    reading = EncryptedJSONField(default=dict, blank=True)
     #: Categories that scored at least the flag threshold (else the top one).
-    flagged = models.JSONField(default=list, blank=True)
+    flagged = EncryptedJSONField(default=list, blank=True)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, db_index=True)
     route = models.CharField(max_length=10, choices=Route.choices)
     sensitive = models.BooleanField(default=False)
     #: Why it is sensitive: the district's sensitive categories it matched, or "identity".
-    sensitive_reasons = models.JSONField(default=list, blank=True)
+    sensitive_reasons = EncryptedJSONField(default=list, blank=True)
     notified = models.PositiveIntegerField(default=0)
 
     status = models.CharField(
@@ -139,7 +140,8 @@ class Signal(models.Model):
 
     def reason(self) -> dict[str, Any]:
         """Why it was routed where it was: categories with scores, urgency and the positions of
-        the evidence phrases. Never the text: this goes into notifications and the audit log."""
+        the evidence phrases. Never the text: this goes, in words, into notifications and the
+        audit log's reason (both encrypted at rest)."""
         scores = {
             c.get("name"): c.get("score")
             for c in self.reading.get("categories", [])

@@ -2,19 +2,19 @@
 then signs up for their schools' opportunities at /volunteer/shifts/ without an account.
 
 The code is 16 characters (80 bits from the OS's CSPRNG, an alphabet without look-alikes), shown
-once to the coordinator; only a keyed hash is stored (HMAC-SHA256 with a key derived from the audit
-key, kept outside the database), so a copied database cannot be used to sign anybody up. The code
-never travels in an address the server sees: the link the coordinator sends carries it after ``#``
-(a browser keeps that part to itself, and a small script puts it in the form), and the pages send it
-only in POST bodies — so it reaches no access log. A new code replaces the old one; codes expire
-after ``CODE_DAYS``.
+once to the coordinator; only a keyed hash is stored (HMAC-SHA256 with a key derived from the newest
+pepper, kept outside the database), so a copied database cannot be used to sign anybody up. A code
+is found under any configured pepper (and under the audit key, which keyed codes before the peppers
+existed); codes expire, so an old pepper can go ``CODE_DAYS`` after a new one was put in front.
+The code never travels in an address the server sees: the link the coordinator sends carries it
+after ``#`` (a browser keeps that part to itself, and a small script puts it in the form), and the
+pages send it only in POST bodies — so it reaches no access log. A new code replaces the old one;
+codes expire after ``CODE_DAYS``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 from typing import Any
 
@@ -51,11 +51,19 @@ def normalise(text: Any) -> str | None:
 
 
 def digest(code: str) -> str | None:
+    """What is stored for a code (under the newest pepper); None if it is malformed."""
+    found = digests(code)
+    return found[0] if found else None
+
+
+def digests(code: str) -> list[str]:
+    """The code's hash under every configured pepper, newest first, then the audit key's."""
     raw = normalise(code)
     if raw is None:
-        return None
-    key = hmac.new(crypto.audit_key(), b"haven-volunteer-signup-code", hashlib.sha256).digest()
-    return hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()
+        return []
+    return crypto.keyed_hashes(
+        "volunteer-signup-code", raw.encode(), legacy_label=b"haven-volunteer-signup-code"
+    )
 
 
 def issue(actor: Any, volunteer: Volunteer) -> str:
@@ -84,12 +92,12 @@ def issue(actor: Any, volunteer: Volunteer) -> str:
 
 def volunteer_for(code: Any) -> Volunteer | None:
     """The approved volunteer whose current code this is, or None."""
-    hashed = digest(code)
-    if hashed is None:
+    hashed = digests(code)
+    if not hashed:
         return None
     return (
         Volunteer.objects.filter(
-            signup_code_hash=hashed,
+            signup_code_hash__in=hashed,
             signup_code_expires_at__gt=timezone.now(),
             status=Volunteer.Status.APPROVED,
         )

@@ -114,7 +114,7 @@ def test_database_refuses_to_update_an_event(db):
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("UPDATE audit_auditevent SET actor_label = 'someone' WHERE seq = 2")
-    assert AuditEvent.objects.get(seq=1).reason == ""
+    assert AuditEvent.objects.get(seq=1).reason is None  # no reason given: NULL
 
 
 def test_database_refuses_to_delete_an_event(db):
@@ -248,13 +248,14 @@ def test_an_attacker_recomputing_the_chain_without_the_key_is_caught(db):
     append(4)
     prev = AuditEvent.objects.get(seq=1).digest
     for event in AuditEvent.objects.filter(seq__gte=2).order_by("seq"):
-        event.reason = "rewritten" if event.seq == 2 else event.reason
+        event.actor_label = "someone else" if event.seq == 2 else event.actor_label
         event.prev_digest = prev
         canonical = services._canonical({**vars(event), "prev_digest": prev})
         forged = hmac.new(b"attacker's guess", canonical, hashlib.sha256).hexdigest()
         as_attacker(
-            "UPDATE audit_auditevent SET reason = %s, prev_digest = %s, digest = %s WHERE seq = %s",
-            [event.reason, prev, forged, event.seq],
+            "UPDATE audit_auditevent SET actor_label = %s, prev_digest = %s, digest = %s "
+            "WHERE seq = %s",
+            [event.actor_label, prev, forged, event.seq],
         )
         prev = forged
     as_attacker("UPDATE audit_chainhead SET digest = %s", [prev])

@@ -16,7 +16,8 @@ def test_demo_cases_are_at_every_step_with_notes_everywhere_and_load_once(db):
     assert count == 2 * len(cases_demo.SCENARIOS)
     open_steps = set(StepRecord.objects.filter(status="open").values_list("step__key", flat=True))
     assert open_steps == {"evaluate", "respond_substantive", "safety_evaluation", "safety_plan"}
-    assert Case.objects.filter(classification="transient", status="closed").count() == 2
+    closed = Case.objects.filter(status="closed")
+    assert [c.classification for c in closed].count("transient") == 2  # encrypted: read here
     for case in Case.objects.all():
         assert set(case.notes.values_list("compartment", flat=True)) == {
             "team",
@@ -28,5 +29,6 @@ def test_demo_cases_are_at_every_step_with_notes_everywhere_and_load_once(db):
             team = set(case.team.values_list("username", flat=True))
             assert {counselor, sro} <= team
     assert Referral.objects.count() == 2
-    assert Case.objects.exclude(pathway_stage="").exists()
-    assert Case.objects.filter(risk_level="moderate").exists()
+    cases = list(Case.objects.all())
+    assert any(c.pathway_stage for c in cases)
+    assert any(c.risk_level == "moderate" for c in cases)

@@ -10,12 +10,18 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from django.apps.registry import Apps
-from django.core.exceptions import FieldError
+from django.core.exceptions import FieldError, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, models
 
 from haven.core import crypto, fields
-from haven.core.fields import EncryptedJSONField, EncryptedTextField
+from haven.core.fields import (
+    BlindIndexField,
+    EncryptedBooleanField,
+    EncryptedIntegerField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
 from haven.core.storage import EncryptedFileSystemStorage, encrypted_locations, rotate_files
 
 SECRET = "Maya said she saw the knife in his locker"
@@ -151,6 +157,111 @@ def test_encrypted_fields_finds_every_encrypted_field_and_no_other():
     assert fields.encrypted_fields([Plain, Note]) == NOTE_FIELDS
     for _model, model_field in fields.encrypted_fields():
         assert isinstance(model_field, EncryptedTextField)
+
+
+def test_one_message_to_many_rows_is_encrypted_once_when_asked(note_table):
+    with fields.shared_ciphertexts():
+        made = Note.objects.bulk_create([Note(body=SECRET), Note(body=SECRET), Note(body="other")])
+    tokens = [raw("body", n.pk) for n in made]
+    assert tokens[0] == tokens[1] != tokens[2] and tokens[0].startswith("enc1:")
+    after = Note.objects.create(body=SECRET)  # outside the block: a fresh token
+    assert raw("body", after.pk) != tokens[0]
+    assert {n.body for n in Note.objects.all()} == {SECRET, "other"}
+
+
+# --- the typed family and blind indexes ----------------------------------------------------------
+
+
+class Level(models.IntegerChoices):
+    LOW = 1, "Low"
+    HIGH = 3, "High"
+
+
+class Typed(models.Model):
+    kind = EncryptedTextField(max_length=20, choices=[("threat", "Threat"), ("self_harm", "Self")])
+    level = EncryptedIntegerField(choices=Level.choices, default=Level.LOW)
+    positive = EncryptedBooleanField(default=False)
+    kind_index = BlindIndexField(source="kind")
+    level_index = BlindIndexField(source="level")
+
+    class Meta:
+        app_label = "crypto_tests"
+        apps = test_apps
+
+    def __str__(self) -> str:
+        return f"typed #{self.pk}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs["update_fields"] = fields.with_blind_indexes(Typed, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+
+
+@pytest.fixture
+def typed_table(db):
+    sql, params = connection.schema_editor().table_sql(Typed)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def typed_raw(column: str, pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM crypto_tests_typed WHERE id = %s", [pk])  # noqa: S608 - fixed test column names
+        return cursor.fetchone()[0]
+
+
+def test_typed_fields_keep_their_type_and_are_ciphertext(typed_table):
+    row = Typed.objects.create(kind="self_harm", level=Level.HIGH, positive=True)
+    for column in ("kind", "level", "positive"):
+        assert typed_raw(column, row.pk).startswith("enc1:")
+    read = Typed.objects.get(pk=row.pk)
+    assert (read.kind, read.level, read.positive) == ("self_harm", 3, True)
+    assert (read.get_kind_display(), read.get_level_display()) == ("Self", "High")
+
+
+def test_typed_fields_take_form_values_and_refuse_nonsense():
+    level, positive = Typed._meta.get_field("level"), Typed._meta.get_field("positive")
+    assert level.formfield().clean("3") == 3
+    assert positive.to_python("false") is False and positive.to_python("t") is True
+    for bad_level in ("x", [1]):
+        with pytest.raises(ValidationError):
+            level.to_python(bad_level)
+    with pytest.raises(ValidationError):
+        positive.to_python([True])
+    with pytest.raises(ValidationError):
+        level.clean(2, None)  # not one of the choices
+
+
+@pytest.mark.parametrize(
+    ("field_name", "legacy", "value"),
+    [("level", "3", 3), ("level", 3, 3), ("positive", "true", True), ("positive", 0, False)],
+)
+def test_typed_fields_read_what_the_plain_column_held(field_name, legacy, value):
+    """What PostgreSQL's and SQLite's casts of the old column give, read by the migration."""
+    model_field = Typed._meta.get_field(field_name)
+    assert model_field.from_legacy(legacy) == value
+    assert model_field.from_legacy(model_field.to_legacy(value)) == value
+
+
+def test_a_blind_index_follows_its_value_even_through_update_fields(typed_table):
+    row = Typed.objects.create(kind="threat")
+    index = Typed._meta.get_field("kind_index")
+    assert typed_raw("kind_index", row.pk) == index.hash_of("threat") != "threat"
+    row.kind = "self_harm"
+    row.save(update_fields=["kind"])
+    assert typed_raw("kind_index", row.pk) == index.hash_of("self_harm")
+    assert list(Typed.objects.filter(index.q("self_harm"))) == [row]
+    assert not Typed.objects.filter(index.q("threat")).exists()
+
+
+def test_equal_values_in_two_fields_hash_differently(typed_table):
+    kind, level = Typed._meta.get_field("kind_index"), Typed._meta.get_field("level_index")
+    assert kind.hash_of("3") != level.hash_of(3)
+
+
+def test_a_blind_index_ranks_rows_in_the_database(typed_table):
+    low, high = Typed.objects.create(level=Level.LOW), Typed.objects.create(level=Level.HIGH)
+    rank = Typed._meta.get_field("level_index").rank([Level.LOW, Level.HIGH])
+    assert list(Typed.objects.order_by(rank.desc())) == [high, low]
 
 
 # --- keys -------------------------------------------------------------------------------------

@@ -158,3 +158,141 @@ def test_a_malformed_key_is_a_clear_error_not_a_traceback(settings, stored):
     settings.ENCRYPTION_KEYS = ["this-is-not-a-key"]
     with pytest.raises(CommandError, match=r"key #1 .* is not a Fernet key"):
         keys("rotate")
+
+
+# --- what this version encrypts, found by itself --------------------------------------------------
+
+#: Every field encrypted at rest because it says something about a named student (or a tip or case
+#: about one); docs/threat-model.md lists them and what stays plain.
+AT_REST = {
+    "core.GuardianLink.custody_note",
+    "cases.Case.type",
+    "cases.Case.priority",
+    "cases.Case.classification",
+    "cases.Case.stage",
+    "cases.Case.risk_level",
+    "cases.Case.pathway_stage",
+    "cases.CaseEvent.text",
+    "cases.Assessment.classification",
+    "cases.StepRecord.classification",
+    "cases.PathwayObservation.stage",
+    "cases.Screening.risk_level",
+    "cases.Screening.positive",
+    "cases.Screening.required_actions",
+    "triage.Signal.flagged",
+    "triage.Signal.sensitive_reasons",
+    "triage.Signal.reading",
+    "tips.Tip.triage",
+    "access.BreakGlassGrant.reason",
+    "audit.AuditEvent.reason",
+    "notify.Notification.title",
+    "notify.Notification.body",
+    "notify.Notification.url",
+}
+
+
+def labels(pairs) -> set[str]:  # type: ignore[no-untyped-def]
+    return {f"{model._meta.label}.{model_field.name}" for model, model_field in pairs}
+
+
+def test_rotation_finds_every_field_encrypted_at_rest_and_every_blind_index():
+    assert AT_REST <= labels(fields.encrypted_fields())
+    assert labels(fields.blind_index_fields()) == {
+        "cases.Case.type_index",
+        "cases.Case.priority_index",
+    }
+
+
+@pytest.fixture
+def sensitive(people, roster, northside):
+    from haven.cases import services as cases
+    from haven.core.models import GuardianLink
+
+    case = cases.open_case(
+        people["principal"],
+        school=northside,
+        type="self_harm",
+        priority=3,
+        student=roster["maya"],
+        team=[people["principal"], people["counselor"], people["sro"]],
+    )
+    cases.break_glass(people["sro"], case, "clinical", "She said she would end it tonight")
+    link = GuardianLink.objects.get(student=roster["maya"], guardian=roster["father"])
+    event = AuditEvent.objects.filter(action="break_glass").latest("seq")
+    return {"case": case, "link": link, "event": event}
+
+
+def raw_column(table: str, column: str, pk: int) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608 - fixed test names
+        return cursor.fetchone()[0]
+
+
+def test_rotate_re_encrypts_the_new_fields_and_the_audit_reason_keeping_the_chain(
+    settings, sensitive
+):
+    from django.db import connection
+
+    from haven.audit import services as audit
+    from haven.audit import triggers
+    from haven.cases.models import Case
+    from haven.core.models import GuardianLink
+
+    settings.ENCRYPTION_KEYS = []
+    (old,) = crypto.keys()
+    case, link, event = sensitive["case"], sensitive["link"], sensitive["event"]
+    columns = [
+        ("cases_case", "type", case.pk),
+        ("cases_case", "priority", case.pk),
+        ("core_guardianlink", "custody_note", link.pk),
+        ("audit_auditevent", "reason", event.pk),
+    ]
+    before = {c: raw_column(*c) for c in columns}
+    protected = triggers.installed(connection)
+
+    keys("rotate", "--new-key")
+
+    assert all(raw_column(*c) != before[c] for c in columns)
+    settings.ENCRYPTION_KEYS = [crypto.keys()[0]]  # the new key alone opens everything
+    assert Case.objects.get(pk=case.pk).type == "self_harm"
+    assert GuardianLink.objects.get(pk=link.pk).custody_note == "Protective order"
+    assert AuditEvent.objects.get(pk=event.pk).reason == "She said she would end it tonight"
+    assert list(audit.verify()) == []
+    assert triggers.installed(connection) == protected  # the log is append-only again
+    settings.ENCRYPTION_KEYS = [old]
+    with pytest.raises(crypto.UndecryptableError):
+        AuditEvent.objects.get(pk=event.pk)
+
+
+def test_a_new_pepper_re_hashes_the_blind_indexes_and_the_list_filters_throughout(
+    settings, sensitive, people
+):
+    from haven.cases import services as cases
+
+    counselor, case = people["counselor"], sensitive["case"]
+    first = crypto.peppers()[0]
+    settings.PEPPERS = [first]
+    hashed = raw_column("cases_case", "type_index", case.pk)
+
+    def urgent_self_harm() -> list[int]:
+        found = cases.find_cases(counselor, cases.CaseFilters(type="self_harm", priority=3))
+        return [c.pk for c in found]
+
+    settings.PEPPERS = ["b" * 64, first]  # a new pepper put in front
+    assert urgent_self_harm() == [case.pk]  # still found under the old one
+    out, _ = keys("check")
+    assert "would re-hash 2 blind index values in 2 indexes" in out
+    keys("rotate")
+    assert raw_column("cases_case", "type_index", case.pk) != hashed
+    settings.PEPPERS = ["b" * 64]  # the old pepper removed
+    assert urgent_self_harm() == [case.pk]
+    out, _ = keys("rotate")
+    assert "re-hashed 0 blind index values in 2 indexes (2 already current)" in out
+
+
+def test_generate_prints_a_new_pepper():
+    first, _ = keys("generate", "--pepper")
+    second, _ = keys("generate", "--pepper")
+    assert len(first.strip()) == 64 and int(first, 16) and first != second

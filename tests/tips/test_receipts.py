@@ -89,7 +89,7 @@ def test_the_digest_is_salted_with_the_installation_key(settings):
     receipt = "1234 5678 9012 3456"
     first = receipts.digest(receipt)
     assert "1234567890123456" not in first
-    settings.AUDIT_KEY = "another-installation-key-0123456789abcdef"
+    settings.PEPPERS = ["another-installation-pepper-0123456789abcdef"]
     assert receipts.digest(receipt) != first
 
 

@@ -124,7 +124,7 @@ class RequiredAction(models.Model):
 class Assessment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
     model = models.ForeignKey(AssessmentModel, on_delete=models.PROTECT, related_name="+")
-    classification = models.CharField(max_length=40, blank=True)
+    classification = EncryptedTextField(max_length=40, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -152,7 +152,7 @@ class StepRecord(models.Model):
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     answers = EncryptedJSONField(default=dict, blank=True)
-    classification = models.CharField(max_length=40, blank=True)
+    classification = EncryptedTextField(max_length=40, blank=True)
     rationale = EncryptedTextField(blank=True, default="")
     updated_at = models.DateTimeField(default=timezone.now)
     closed_by = models.ForeignKey(

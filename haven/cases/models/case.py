@@ -1,5 +1,11 @@
 """The case: a student (or an unknown person) the school's team assesses and supports; its team,
-the referral that may have started it, and its timeline of events."""
+the referral that may have started it, and its timeline of events.
+
+What a case is about sits beside a student's name, so it is encrypted at rest: the type (a risk to
+self), the priority, the summary, the copies the lists read (classification, stage, risk level,
+pathway stage) and the timeline's wording. The list filters by type and priority and sorts by
+priority through their blind indexes (:class:`haven.core.fields.BlindIndexField`); status, school,
+dates and source stay plain (docs/threat-model.md lists them and why)."""
 
 from __future__ import annotations
 
@@ -11,7 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.access.models import Compartment
-from haven.core.fields import EncryptedJSONField, EncryptedTextField
+from haven.core.fields import (
+    BlindIndexField,
+    EncryptedIntegerField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    with_blind_indexes,
+)
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
@@ -24,7 +36,7 @@ class CaseType(models.TextChoices):
 
 
 class Priority(models.IntegerChoices):
-    # Integers so that lists sort what needs attention first in the database.
+    # Integers so that "most urgent" is the larger; the list sorts on the blind index's rank.
     ROUTINE = 1, _("Routine")
     HIGH = 2, _("High")
     URGENT = 3, _("Urgent")
@@ -42,9 +54,12 @@ class Source(models.TextChoices):
     STAFF = "staff", _("Opened by the team")
 
 
-#: What needs attention first: "open" sorts after "closed", so descending puts open cases first,
-#: then the most urgent, then the most recently changed.
-CASE_ORDER = ["-status", "-priority", "-updated_at", "-pk"]
+def case_order() -> list[Any]:
+    """What needs attention first: "open" sorts after "closed", so descending puts open cases
+    first, then the most urgent (ranked in the database from the priority's blind index), then
+    the most recently changed."""
+    rank = Case._meta.get_field("priority_index").rank(Priority.values)  # type: ignore[attr-defined]
+    return ["-status", rank.desc(), "-updated_at", "-pk"]
 
 
 class Case(models.Model):
@@ -54,8 +69,11 @@ class Case(models.Model):
     )
     #: Who the concern is about when they are not (yet) known to the roster.
     unknown_person = EncryptedTextField(blank=True, default="")
-    type = models.CharField(max_length=20, choices=CaseType.choices)
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.ROUTINE)
+    type = EncryptedTextField(max_length=20, choices=CaseType.choices)
+    priority = EncryptedIntegerField(choices=Priority.choices, default=Priority.ROUTINE)
+    #: Keyed hashes of the type and priority: the list filters and sorts on these.
+    type_index = BlindIndexField(source="type")
+    priority_index = BlindIndexField(source="priority")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
     summary = EncryptedTextField(blank=True, default="")
@@ -75,10 +93,10 @@ class Case(models.Model):
     source_signal_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     # Kept up to date by the services so that lists need no joins (team-record facts only).
-    classification = models.CharField(max_length=40, blank=True)
-    stage = models.CharField(max_length=200, blank=True)
-    risk_level = models.CharField(max_length=10, blank=True)
-    pathway_stage = models.CharField(max_length=30, blank=True)
+    classification = EncryptedTextField(max_length=40, blank=True)
+    stage = EncryptedTextField(max_length=200, blank=True)
+    risk_level = EncryptedTextField(max_length=10, blank=True)
+    pathway_stage = EncryptedTextField(max_length=30, blank=True)
 
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -93,14 +111,20 @@ class Case(models.Model):
     closure_summary = EncryptedTextField(blank=True, default="")
 
     class Meta:
-        ordering = CASE_ORDER
+        # Without the priority, which the database cannot read: lists use case_order().
+        ordering = ["-status", "-updated_at", "-pk"]
         indexes = [
-            models.Index(fields=["school", "-status", "-priority", "-updated_at"]),
-            models.Index(fields=["-status", "-priority", "-updated_at"]),
+            models.Index(fields=["school", "-status", "-updated_at"]),
+            models.Index(fields=["-status", "-updated_at"]),
         ]
 
     def __str__(self) -> str:
         return f"Case #{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A blind index is written whenever its value is, even by save(update_fields=[...]).
+        kwargs["update_fields"] = with_blind_indexes(Case, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
 
     @property
     def subject_label(self) -> str:
@@ -205,7 +229,8 @@ class CaseEvent(models.Model):
     compartment = models.CharField(
         max_length=30, choices=Compartment.choices, default=Compartment.TEAM
     )
-    text = models.CharField(max_length=300)
+    #: Encrypted: it may name a risk level, a classification or a stage.
+    text = EncryptedTextField(max_length=300)
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.cases.models.case import Case
 from haven.cases.pathway import Stage
-from haven.core.fields import EncryptedJSONField, EncryptedTextField
+from haven.core.fields import EncryptedBooleanField, EncryptedJSONField, EncryptedTextField
 
 
 class PathwayObservation(models.Model):
@@ -25,7 +25,7 @@ class PathwayObservation(models.Model):
         OTHER = "other", _("Other")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pathway")
-    stage = models.CharField(max_length=30, choices=Stage.choices)
+    stage = EncryptedTextField(max_length=30, choices=Stage.choices)
     observed_on = models.DateField()
     source = models.CharField(max_length=20, choices=Source.choices)
     summary = EncryptedTextField(blank=True, default="")
@@ -46,7 +46,7 @@ class PathwayObservation(models.Model):
 
 class Screening(models.Model):
     """A C-SSRS screener. The answers are clinical; the risk level and the actions it requires
-    are the team's (minimum necessary)."""
+    are the team's (minimum necessary). All of it is encrypted at rest."""
 
     class RiskLevel(models.TextChoices):
         LOW = "low", _("Low")
@@ -57,10 +57,10 @@ class Screening(models.Model):
     instrument = models.CharField(max_length=40, default="cssrs-screener")
     mapping_version = models.CharField(max_length=40)
     answers = EncryptedJSONField()
-    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    risk_level = EncryptedTextField(max_length=10, choices=RiskLevel.choices)
     #: False when every answer was no.
-    positive = models.BooleanField()
-    required_actions = models.JSONField(default=list)
+    positive = EncryptedBooleanField()
+    required_actions = EncryptedJSONField(default=list)
     performed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -385,7 +385,7 @@ def close_step(user: Any, assessment: Assessment, step_key: str) -> StepRecord:
                 if label
                 else _("Step %(n)d closed") % {"n": rec.step.number}
             ),
-            detail={"step": rec.step.key, "classification": rec.classification},
+            detail={"step": rec.step.key},  # the classification is content: not in the log
         )
     return rec
 

@@ -34,7 +34,7 @@ from haven.cases.models import (
     TeamMember,
     WarningSign,
 )
-from haven.cases.models.case import CASE_ORDER
+from haven.cases.models.case import case_order
 from haven.cases.services._common import (
     audit_read,
     clean_text,
@@ -44,6 +44,7 @@ from haven.cases.services._common import (
     require_manager,
     visible_cases,
 )
+from haven.core.fields import BlindIndexField
 from haven.core.models import School, Student
 from haven.notify import services as notify
 
@@ -463,10 +464,11 @@ def find_cases(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
         qs = qs.filter(school=filters.school)
     if filters.status:
         qs = qs.filter(status=filters.status)
+    # Type and priority are encrypted: the database compares their blind indexes.
     if filters.type:
-        qs = qs.filter(type=filters.type)
+        qs = qs.filter(_index("type_index").q(filters.type))
     if filters.priority is not None:
-        qs = qs.filter(priority=filters.priority)
+        qs = qs.filter(_index("priority_index").q(filters.priority))
     if filters.mine:
         qs = qs.filter(pk__in=TeamMember.objects.filter(user=user).values("case_id"))
     late = Review.objects.filter(
@@ -480,8 +482,24 @@ def find_cases(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
         )
     )
     if filters.overdue_first:
-        return qs.order_by("-overdue", *CASE_ORDER)
-    return qs.order_by(*CASE_ORDER)
+        return qs.order_by("-overdue", *case_order())
+    return qs.order_by(*case_order())
+
+
+def _index(name: str) -> BlindIndexField:
+    return cast(BlindIndexField, Case._meta.get_field(name))
+
+
+#: Encrypted columns the case list page does not show.
+_NOT_LISTED = (
+    "unknown_person",
+    "summary",
+    "closure_summary",
+    "classification",
+    "stage",
+    "risk_level",
+    "pathway_stage",
+)
 
 
 def case_page(
@@ -495,7 +513,8 @@ def case_page(
     paginator = Paginator(found.values_list("pk", flat=True), max(1, min(per_page, 500)))
     shown: Page[Any] = paginator.get_page(page)
     ids = list(shown.object_list)
-    rows = {c.pk: c for c in found.filter(pk__in=ids).order_by()}
+    # The page shows the type and priority: the other encrypted columns are not decrypted.
+    rows = {c.pk: c for c in found.filter(pk__in=ids).order_by().defer(*_NOT_LISTED)}
     shown.object_list = [rows[pk] for pk in ids if pk in rows]
     audit.record(
         user, "list", None, detail={"model": "cases.case", "ids": [c.pk for c in shown.object_list]}

@@ -78,7 +78,7 @@ def observe(
                 if forward
                 else _("Pathway observation: %(stage)s") % {"stage": label}
             ),
-            detail={"stage": stage, "forward": forward},
+            detail={"forward": forward},  # the stage is the record's content: not in the log
         )
         if forward:
             furthest = pathway.furthest([*before, stage])
@@ -142,7 +142,6 @@ def screen(user: Any, case: Case, answers: Any) -> Screening:
             obj=screening,
             text=_("Suicide-risk screening: %(level)s risk")
             % {"level": Screening.RiskLevel(result.risk_level).label.lower()},
-            detail={"risk_level": result.risk_level},
             touch=False,
         )
         if result.risk_level == Screening.RiskLevel.HIGH:

@@ -22,10 +22,24 @@ from haven.tips.services.submission import MAX_MESSAGE, clean_text, delete_files
 
 
 def find_by_receipt(receipt: str) -> Tip | None:
-    digest = receipts.digest(receipt)
-    if digest is None:
-        return None
-    return Tip.objects.filter(receipt_digest=digest).first()
+    """The tip of this receipt, looked up under the newest pepper first, then the older ones; a
+    tip found under an older one is re-digested with the newest (see :mod:`haven.tips.receipts`)."""
+    newest: receipts.Digest | None = None
+    for candidate in receipts.candidates(receipt):
+        newest = newest or candidate
+        tip = Tip.objects.filter(receipt_digest=candidate.value).first()
+        if tip is None:
+            continue
+        if candidate != newest:
+            with transaction.atomic():
+                moved = Tip.objects.filter(pk=tip.pk, receipt_digest=candidate.value).update(
+                    receipt_digest=newest.value, receipt_pepper=newest.pepper
+                )
+                if moved:
+                    tip.receipt_digest, tip.receipt_pepper = newest.value, newest.pepper
+                    audit.record(None, "update", tip, detail={"receipt": "re-digested"})
+        return tip
+    return None
 
 
 def reporter_opened(tip: Tip) -> None:

@@ -197,7 +197,9 @@ def submit(
     for _attempt in range(1 if fixed else 3):
         drawn = receipts.format_receipt(fixed) if fixed else receipts.new_receipt()
         tip.pk, tip._state.adding = None, True
-        tip.receipt_digest = receipts.digest(drawn) or ""
+        stored = receipts.stored_form(drawn)
+        tip.receipt_digest = stored.value if stored else ""
+        tip.receipt_pepper = stored.pepper if stored else ""
         written: list[tuple[Any, str]] = []
         try:
             with transaction.atomic():

@@ -11,15 +11,14 @@ Routing (:func:`submit_signal`), by the classifier's urgency:
 * ``none`` → stored for the retention period only, then purged (:func:`purge_expired`).
 
 Every escalation carries its reason — categories with scores, urgency, the positions of the
-evidence phrases — in the notification and the audit log, never the text. Whoever is notified must
+evidence phrases — in the notification and the audit log's reason (both encrypted at rest), never
+the text. Whoever is notified must
 also be allowed to see the signal: a sensitive signal (see :mod:`haven.triage.guardrails`) never
 reaches the SRO, and no signal is ever sent to a student's family.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import unicodedata
@@ -226,10 +225,20 @@ def find_student(user: Any, reference: str) -> Student | None:
 
 def fingerprint(student_id: int, text: str) -> str:
     """A keyed hash of the student and the classifier's normalised text (case, accents,
-    spacing, leetspeak undone): equal for the same words, meaningless without the key."""
+    spacing, leetspeak undone): equal for the same words, meaningless without the key (the
+    newest pepper's)."""
+    return fingerprints(student_id, text)[0]
+
+
+def fingerprints(student_id: int, text: str) -> list[str]:
+    """:func:`fingerprint` under every configured pepper (and the audit key, which made them
+    before the peppers existed): a duplicate is found whichever made the first one."""
     norm = " ".join(triage_text.prepare(text).norm.split())
-    key = hmac.new(crypto.audit_key(), b"haven-signal-fingerprint", hashlib.sha256).digest()
-    return hmac.new(key, f"{student_id}\x1f{norm}".encode(), hashlib.sha256).hexdigest()
+    return crypto.keyed_hashes(
+        "signal-fingerprint",
+        f"{student_id}\x1f{norm}".encode(),
+        legacy_label=b"haven-signal-fingerprint",
+    )
 
 
 def flagged_categories(reading: dict[str, Any]) -> list[str]:
@@ -265,14 +274,15 @@ def submit_signal(user: Any, data: SignalInput, *, now: datetime | None = None) 
         raise UnknownStudent(reference)
     truncated = len(text) > MAX_CHARS
     text = text[:MAX_CHARS]
-    digest = fingerprint(student.pk, text)
+    digests = fingerprints(student.pk, text)
+    digest = digests[0]
     reading = classifier.classify(text).as_dict()
     with transaction.atomic():
         # One intake per student at a time, so two copies arriving together are one signal.
         list(Student.objects.select_for_update().filter(pk=student.pk).values_list("pk"))
         first = (
             Signal.objects.filter(
-                student=student, fingerprint=digest, received_at__gte=now - dedup_window()
+                student=student, fingerprint__in=digests, received_at__gte=now - dedup_window()
             )
             .order_by("received_at", "pk")
             .first()
@@ -307,14 +317,16 @@ def submit_signal(user: Any, data: SignalInput, *, now: datetime | None = None) 
             user,
             "create",
             signal,
+            # Why it was routed (categories, scores, evidence places) goes in the reason, which
+            # is encrypted; the plain detail holds only what the signal's own plain columns do.
             reason=_reason_words(signal) if signal.route in (Route.ON_CALL, Route.TEAM) else "",
             detail={
                 "source": source,
                 "route": signal.route,
+                "urgency": signal.urgency,
                 "tier": tier,
                 "notified": len(recipients),
                 "truncated": truncated,
-                **signal.reason(),
             },
         )
     return Intake(signal, None, truncated)

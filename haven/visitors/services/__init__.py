@@ -23,6 +23,7 @@ from haven.visitors.services.identity import (
     from_license,
     from_photo,
     id_hash,
+    id_hashes,
     saved,
     typed,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "from_license",
     "from_photo",
     "id_hash",
+    "id_hashes",
     "on_site",
     "saved",
     "set_frequent",

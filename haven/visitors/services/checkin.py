@@ -36,7 +36,7 @@ from haven.screening import services as screening
 from haven.visitors import watchlists
 from haven.visitors.models import OUTCOME_RANK, Outcome, Person, PreRegistration, Visit
 from haven.visitors.services import photos
-from haven.visitors.services.identity import VisitorDetails, id_hash
+from haven.visitors.services.identity import VisitorDetails, id_hashes
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +176,11 @@ def _remember(district_id: int, details: VisitorDetails) -> Person:
     """The visitor's saved record: the one picked at the desk, the one their card's hash finds,
     or a new one. Names and dates are refreshed from a card (what it says is the latest)."""
     person = details.person
-    hashed = id_hash(details.id_jurisdiction, details.id_number) if details.id_number else ""
-    if person is None and hashed:
-        person = Person.objects.filter(district_id=district_id, id_hash=hashed).first()
+    # Every pepper's hash finds the saved record; the newest is stored (below).
+    hashes = id_hashes(details.id_jurisdiction, details.id_number) if details.id_number else []
+    hashed = hashes[0] if hashes else ""
+    if person is None and hashes:
+        person = Person.objects.filter(district_id=district_id, id_hash__in=hashes).first()
     if person is None:
         person = Person(district_id=district_id)
     if details.person is None:

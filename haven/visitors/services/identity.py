@@ -3,16 +3,16 @@ taken from a saved record. Every reader returns a :class:`VisitorDetails` or rai
 :class:`~django.core.exceptions.ValidationError` naming the form field that is wrong.
 
 The ID number is never stored. :func:`id_hash` turns it (with the issuing jurisdiction) into an
-HMAC keyed from the audit key — stable across encryption-key rotations, unknown to someone with
-only the database — so a returning visitor's card finds their saved record; the last four digits
-are kept to tell two cards apart on screen.
+HMAC keyed from the newest pepper (``HAVEN_PEPPERS``) — stable across encryption-key rotations,
+unknown to someone with only the database — so a returning visitor's card finds their saved record
+(:func:`id_hashes` also finds one hashed under an older pepper, or under the audit key before the
+peppers existed; the check-in then stores the newest); the last four digits are kept to tell two
+cards apart on screen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,9 +58,14 @@ class VisitorDetails:
 
 def id_hash(jurisdiction: str, id_number: str) -> str:
     """The keyed hash that stands for an ID number (see the module's docstring)."""
-    key = hmac.new(crypto.audit_key(), b"haven-visitor-id", hashlib.sha256).digest()
+    return id_hashes(jurisdiction, id_number)[0]
+
+
+def id_hashes(jurisdiction: str, id_number: str) -> list[str]:
+    """:func:`id_hash` under every configured pepper, newest first, then the audit key's."""
     number = re.sub(r"[\s-]", "", id_number).upper()
-    return hmac.new(key, f"{jurisdiction.upper()}\x1f{number}".encode(), hashlib.sha256).hexdigest()
+    message = f"{jurisdiction.upper()}\x1f{number}".encode()
+    return crypto.keyed_hashes("visitor-id", message, legacy_label=b"haven-visitor-id")
 
 
 def from_license(card: aamva.License, source: str) -> VisitorDetails:

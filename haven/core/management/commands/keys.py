@@ -1,21 +1,28 @@
 """``haven keys``: the encryption keys of data at rest (see :mod:`haven.core.crypto`).
 
-* ``haven keys generate`` prints a new key.
+* ``haven keys generate`` prints a new key (``--pepper``: a new pepper for ``HAVEN_PEPPERS``).
 * ``haven keys rotate`` re-encrypts every encrypted field value (found in the installed models) and
   every file of the encrypted storages with the primary (first) key, in batches, one transaction
   per batch; values already under the primary key are left alone, so it can be run again safely.
+  It also re-hashes every blind index made with a pepper other than the newest (after a new pepper
+  was put first in ``HAVEN_PEPPERS``).
   Production: put the new key first in ``HAVEN_ENCRYPTION_KEYS``, restart, run
   ``haven keys rotate``, then remove the old key. Development (no ``HAVEN_ENCRYPTION_KEYS``):
   ``--new-key`` puts a new key in front of the data directory's key file first, and ``--drop-old``
   removes the old keys after a rotation that left nothing unreadable.
-* ``haven keys check`` reports what a rotation would do and what no key can open, changing nothing.
+* ``haven keys check`` reports what a rotation would do and what no key can open, changing nothing,
+  and how many receipts each pepper salted (an old pepper can go when none is left: SECURITY.md).
 """
 
 from __future__ import annotations
 
+import secrets
+from collections import Counter
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 
 from haven.audit import services as audit
 from haven.core import crypto, fields, storage
@@ -31,7 +38,10 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(
             dest="subcommand", required=True, metavar="generate|rotate|check"
         )
-        sub.add_parser("generate", help="print a new Fernet key")
+        generate = sub.add_parser("generate", help="print a new Fernet key")
+        generate.add_argument(
+            "--pepper", action="store_true", help="print a new pepper (for HAVEN_PEPPERS) instead"
+        )
         rotate = sub.add_parser("rotate", help="re-encrypt everything stored with the primary key")
         rotate.add_argument(
             "--new-key",
@@ -51,7 +61,8 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         try:
             if options["subcommand"] == "generate":
-                self.stdout.write(crypto.generate_key())
+                new = secrets.token_hex(32) if options["pepper"] else crypto.generate_key()
+                self.stdout.write(new)
             elif options["subcommand"] == "rotate":
                 self.rotate(options, dry_run=False)
             else:
@@ -82,6 +93,13 @@ class Command(BaseCommand):
         ]
         for result in file_results:
             self._report(result, verb, "files")
+        verb_index = "would re-hash" if dry_run else "re-hashed"
+        index_results = [
+            fields.reindex_field(model, index, batch_size=options["batch_size"], dry_run=dry_run)
+            for model, index in fields.blind_index_fields()
+        ]
+        for result in index_results:
+            self._report(result, verb_index, "blind index values")
 
         values, files = _totals(field_results), _totals(file_results)
         self.stdout.write(
@@ -90,6 +108,14 @@ class Command(BaseCommand):
             f"({files['current']} already current) with key {primary} "
             f"(1 of {len(keys)} configured)"
         )
+        indexes = _totals(index_results)
+        self.stdout.write(
+            f"{verb_index} {indexes['rotated']} blind index values in {len(index_results)} "
+            f"indexes ({indexes['current']} already current) with pepper "
+            f"{crypto.pepper_id(crypto.peppers()[0])}"
+        )
+        if dry_run:
+            self._report_peppers()
         if not dry_run:
             audit.record(
                 None,
@@ -100,9 +126,10 @@ class Command(BaseCommand):
                     "fields": [r.label for r in field_results],
                     "values": values,
                     "files": files,
+                    "blind_indexes": indexes,
                 },
             )
-        unreadable = [r for r in (*field_results, *file_results) if r.unreadable]
+        unreadable = [r for r in (*field_results, *file_results, *index_results) if r.unreadable]
         if unreadable:
             for result in unreadable:
                 shown = ", ".join(result.unreadable[:_LISTED])
@@ -120,6 +147,22 @@ class Command(BaseCommand):
         if options.get("drop_old") and not dry_run:
             dropped = crypto.drop_old_dev_keys()
             self.stdout.write(f"removed {dropped} old key(s) from the development key file")
+
+    def _report_peppers(self) -> None:
+        """How many receipts each pepper salted: a pepper may be removed from HAVEN_PEPPERS once
+        no receipt needs it (a tip re-digests onto the newest when its reporter comes back)."""
+        if not apps.is_installed("haven.tips"):
+            return
+        from haven.tips.models import Tip
+
+        configured = [crypto.pepper_id(p) for p in crypto.peppers()]
+        counts = Counter(dict(Tip.objects.values_list("receipt_pepper").annotate(n=Count("pk"))))
+        for position, pepper in enumerate(configured, start=1):
+            self.stdout.write(f"pepper #{position} ({pepper}): {counts.pop(pepper, 0)} receipt(s)")
+        for pepper, count in sorted(counts.items()):
+            legacy = pepper == crypto.LEGACY
+            what = "the audit key, before peppers" if legacy else "not in HAVEN_PEPPERS"
+            self.stdout.write(f"{pepper} ({what}): {count} receipt(s)")
 
     def _report(self, result: Rotation, verb: str, noun: str) -> None:
         if self.verbosity >= 1 and result.seen:
