@@ -6,9 +6,7 @@ flagged for the coordinator to correct; a visit whose screening was not passed c
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -20,9 +18,9 @@ from django.utils import timezone
 from haven.audit import services as audit
 from haven.visitors.models import Outcome, Visit
 from haven.volunteers.models import VolunteerVisit
+from haven.web import csv
 
 MAX_EXPORT_ROWS = 50_000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HUNDREDTH = Decimal("0.01")
 
 
@@ -116,39 +114,27 @@ def totals(found: list[Row], by: str) -> list[Total]:
     return sorted(sums.values(), key=lambda t: (-t.hours, t.label))
 
 
-def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def _when(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def export_csv(actor: Any, found: list[Row], filters: list[str]) -> str:
     """The hours as CSV, one row per visit (no date of birth or contact details), audited."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["volunteer", "school", "checked_in", "checked_out", "hours", "open", "flagged"]
-    )
-    for row in found[:MAX_EXPORT_ROWS]:
-        writer.writerow(
-            [
-                _cell(row.link.volunteer.name),
-                _cell(row.visit.school.name),
-                _when(row.visit.checked_in_at),
-                _when(row.visit.checked_out_at),
+    text = csv.table(
+        ["volunteer", "school", "checked_in", "checked_out", "hours", "open", "flagged"],
+        (
+            (
+                row.link.volunteer.name,
+                row.visit.school.name,
+                csv.when(row.visit.checked_in_at),
+                csv.when(row.visit.checked_out_at),
                 f"{row.hours:.2f}",
                 "yes" if row.open else "no",
                 "yes" if row.flagged else "no",
-            ]
-        )
+            )
+            for row in found[:MAX_EXPORT_ROWS]
+        ),
+    )
     audit.record(
         actor,
         "export",
         ("volunteers.hours", "csv"),
         detail={"rows": len(found), "filters": filters, "format": "csv"},
     )
-    return out.getvalue()
+    return text

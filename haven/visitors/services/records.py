@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 from haven.access import policy
 from haven.audit import services as audit
 from haven.visitors.models import Person, PreRegistration, Visit
+from haven.web import csv
 
 MAX_EXPORT_ROWS = 50_000
 
@@ -62,19 +61,6 @@ def filtered(qs: QuerySet[Visit], f: LogFilter) -> QuerySet[Visit]:
     )
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def _when(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def export_csv(actor: Any, school: Any, qs: QuerySet[Visit], f: LogFilter) -> str:
     """The log as CSV (no date of birth, ID or address: who came, when, why), audited."""
     rows = list(qs[: MAX_EXPORT_ROWS + 1])
@@ -82,9 +68,7 @@ def export_csv(actor: Any, school: Any, qs: QuerySet[Visit], f: LogFilter) -> st
         raise ValidationError(
             _("More than %(n)d visits: narrow the dates and export again.") % {"n": MAX_EXPORT_ROWS}
         )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    text = csv.table(
         [
             "checked_in",
             "checked_out",
@@ -98,28 +82,25 @@ def export_csv(actor: Any, school: Any, qs: QuerySet[Visit], f: LogFilter) -> st
             "screening",
             "checked_in_by",
             "kiosk",
-        ]
+        ],
+        (
+            (
+                csv.when(visit.checked_in_at),
+                csv.when(visit.checked_out_at),
+                visit.school.name,
+                visit.person.name,
+                visit.kind,
+                visit.purpose,
+                visit.destination,
+                visit.host.full_name if visit.host else "",
+                visit.status,
+                visit.outcome,
+                visit.checked_in_by.get_username() if visit.checked_in_by else "",
+                "yes" if visit.at_kiosk else "no",
+            )
+            for visit in rows
+        ),
     )
-    for visit in rows:
-        writer.writerow(
-            [
-                _cell(value)
-                for value in (
-                    _when(visit.checked_in_at),
-                    _when(visit.checked_out_at),
-                    visit.school.name,
-                    visit.person.name,
-                    visit.kind,
-                    visit.purpose,
-                    visit.destination,
-                    visit.host.full_name if visit.host else "",
-                    visit.status,
-                    visit.outcome,
-                    visit.checked_in_by.get_username() if visit.checked_in_by else "",
-                    "yes" if visit.at_kiosk else "no",
-                )
-            ]
-        )
     audit.record(
         actor,
         "export",
@@ -127,7 +108,7 @@ def export_csv(actor: Any, school: Any, qs: QuerySet[Visit], f: LogFilter) -> st
         detail={"rows": len(rows), "filters": f.used, "format": "csv"},
         school_id=school.pk if school is not None else None,
     )
-    return out.getvalue()
+    return text
 
 
 # --- expected visitors ---------------------------------------------------------------------------
