@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from haven.access import policy
 from haven.access.models import BreakGlassGrant, Compartment
+from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.notify import services as notify
 
@@ -20,7 +21,7 @@ MIN_REASON_LENGTH = 15
 
 
 def break_glass(
-    user: Any, obj: Any, compartment: str, reason: str, minutes: int | None = None
+    user: User, obj: Any, compartment: str, reason: str, minutes: int | None = None
 ) -> BreakGlassGrant:
     """Open ``compartment`` of ``obj`` to ``user`` at once, for a limited time, because a life may
     be at risk. The reason is required; the grant is audited and the compartment's owners and the
@@ -83,7 +84,7 @@ def break_glass(
     return grant
 
 
-def revoke_break_glass(user: Any, grant: BreakGlassGrant) -> None:
+def revoke_break_glass(user: User, grant: BreakGlassGrant) -> None:
     with transaction.atomic():
         grant.revoked_at = timezone.now()
         grant.save(update_fields=["revoked_at"])

@@ -86,10 +86,7 @@ def _student(s: Student) -> dict:
 def _school_or_404(request: HttpRequest, slug: str | None) -> School | None:
     if slug is None:
         return None
-    school = policy.visible_to(request.user, School).filter(slug=slug).first()
-    if school is None:
-        raise Http404
-    return school
+    return School.objects.get_visible_or_404(request.user, slug=slug)
 
 
 @router.get("/me", response=MeOut)

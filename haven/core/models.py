@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haven.access.querysets import VisibleQuerySet
 from haven.core.fields import EncryptedTextField
 
 
@@ -31,6 +32,8 @@ class School(models.Model):
     identifier = models.CharField(
         max_length=100, blank=True, help_text=_("State or NCES school id")
     )
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -91,6 +94,8 @@ class Student(PersonName):
     grade = models.CharField(max_length=10, blank=True)
     student_number = models.CharField(max_length=100, blank=True)
     birth_date = models.DateField(null=True, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta(PersonName.Meta):
         indexes = [models.Index(fields=["school", "family_name", "given_name"])]

@@ -111,15 +111,9 @@ def _out(incident: Incident) -> dict[str, Any]:
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
-    incident = (
-        policy.visible_to(request.user, Incident)
-        .select_related("school", "district", "raised_by")
-        .filter(pk=pk)
-        .first()
+    return policy.get_visible_or_404(
+        request.user, Incident.objects.select_related("school", "district", "raised_by"), pk
     )
-    if incident is None:
-        raise Http404
-    return incident
 
 
 @router.get("/incidents", response=list[IncidentOut], url_name="incidents")
@@ -188,7 +182,7 @@ def post_update(request: HttpRequest, pk: int, body: UpdateIn):
     and/or changes the protocol (Lockdown → Evacuate); everyone is alerted again. 409 once the
     incident has been declared all clear."""
     found = _incident(request, pk)
-    if not services.may_command(request.user, found):
+    if not policy.may_command(request.user, found):
         raise PermissionDenied(_("Only incident command can do this."))
     if body.protocol is not None and body.protocol not in Protocol.values:
         raise ValidationError(

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -67,14 +67,9 @@ class RefusalOut(Schema):
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
-    incident = (
-        policy.visible_to(request.user, Incident)
-        .select_related("school", "district")
-        .filter(pk=pk)
-        .first()
+    incident = policy.get_visible_or_404(
+        request.user, Incident.objects.select_related("school", "district"), pk
     )
-    if incident is None:
-        raise Http404
     if not reunification.may_reunify(request.user, incident):
         raise PermissionDenied(_("You may not release students at this school."))
     return incident

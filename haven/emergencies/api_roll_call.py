@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError as PydanticValidationError
@@ -114,12 +114,7 @@ class AccountabilityOut(Schema):
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
-    incident = (
-        policy.visible_to(request.user, Incident).select_related("school").filter(pk=pk).first()
-    )
-    if incident is None:
-        raise Http404
-    return incident
+    return policy.get_visible_or_404(request.user, Incident.objects.select_related("school"), pk)
 
 
 def _body(request: HttpRequest) -> RollCallIn:

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from haven.access import policy
 from haven.emergencies import services
 from haven.emergencies.models import Protocol
 
@@ -38,7 +39,7 @@ class RaiseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.schools = {s.slug: s for s in services.raisable_schools(user)}
         choices = [(slug, school.name) for slug, school in self.schools.items()]
-        if services.may_raise_district_wide(user):
+        if policy.may_raise_district_wide(user):
             choices.append((DISTRICT, str(_("Every school in the district"))))
         self.fields["school"].choices = choices  # type: ignore[attr-defined]
         if initial_school is not None and initial_school.slug in self.schools:

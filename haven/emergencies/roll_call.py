@@ -50,7 +50,7 @@ def sections_for(user: Any, incident: Incident) -> models.QuerySet[Section]:
     """The classes ``user`` may report for in this incident: the ones they teach at its schools;
     for incident command, every class there."""
     qs = Section.objects.filter(school__in=school_ids(incident)).select_related("school")
-    if services.may_command(user, incident):
+    if policy.may_command(user, incident):
         return qs.order_by("school__name", "title")
     return qs.filter(teachers__user=user.pk).distinct().order_by("school__name", "title")
 

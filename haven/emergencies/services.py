@@ -44,23 +44,6 @@ def raisable_schools(user: Any) -> models.QuerySet[School]:
     return policy.schools_for(user, Perm.EMERGENCY_RAISE).order_by("name")
 
 
-def may_raise_district_wide(user: Any) -> bool:
-    """A district-wide incident needs a district-level role that may raise one."""
-    _schools, districts = policy.school_ids_for(user, Perm.EMERGENCY_RAISE)
-    return bool(districts)
-
-
-def may_command(user: Any, incident: Incident) -> bool:
-    if incident.school_id is not None:
-        return policy.has_perm(user, Perm.EMERGENCY_COMMAND, incident.school_id)
-    _schools, districts = policy.school_ids_for(user, Perm.EMERGENCY_COMMAND)
-    return incident.district_id in districts
-
-
-def may_acknowledge(user: Any, incident: Incident) -> bool:
-    return policy.visible_to(user, Incident).filter(pk=incident.pk).exists()
-
-
 def recipients(incident: Incident) -> models.QuerySet:
     """Everyone the incident's alerts are for: staff who receive alerts at its school (or anywhere
     in the district, for a district-wide incident)."""
@@ -123,7 +106,7 @@ def raise_incident(
             raise PermissionDenied(_("You cannot raise an emergency at this school."))
         district_id: Any = school.district_id
     else:
-        _schools, districts = policy.school_ids_for(user, Perm.EMERGENCY_RAISE)
+        districts = policy.district_wide(user, Perm.EMERGENCY_RAISE)
         district_id = getattr(district, "pk", district) or next(iter(sorted(districts)), None)
         if district_id is None or district_id not in districts:
             raise PermissionDenied(_("Only a district-wide role can raise a district-wide alert."))
@@ -158,7 +141,7 @@ def raise_incident(
 
 
 def _require_command(user: Any, incident: Incident) -> None:
-    if not may_command(user, incident):
+    if not policy.may_command(user, incident):
         raise PermissionDenied(_("Only incident command can do this."))
 
 
@@ -248,7 +231,7 @@ def acknowledge(
 ) -> tuple[Acknowledgement, bool]:
     """Record that ``user`` has seen the alert (once per incident; later calls return the first).
     Acknowledging after the all clear is still recorded: it says when the person saw it."""
-    if not may_acknowledge(user, incident):
+    if not policy.may_acknowledge(user, incident):
         raise PermissionDenied(_("This alert is not for you."))
     with transaction.atomic():
         ack, created = Acknowledgement.objects.get_or_create(

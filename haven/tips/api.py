@@ -339,10 +339,7 @@ def _summary(tip: Tip) -> dict[str, Any]:
 
 
 def _visible(request: HttpRequest, tip_id: int) -> Tip:
-    tip = policy.visible_to(request.user, Tip).select_related("school").filter(pk=tip_id).first()
-    if tip is None:
-        raise Http404
-    return tip
+    return policy.get_visible_or_404(request.user, Tip.objects.select_related("school"), tip_id)
 
 
 def _detail(request: HttpRequest, tip: Tip) -> dict[str, Any]:

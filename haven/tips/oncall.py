@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from haven.access import policy
 from haven.access.policy import Perm
-from haven.accounts.models import Role
 from haven.tips.models import OnCallShift, SchoolTipSettings
 
 #: The tier above the school's last one: the district's administrators.
@@ -48,12 +46,6 @@ def next_tier(school: Any, after: int) -> int:
     return DISTRICT_TIER
 
 
-def _responders(school: Any, users: QuerySet) -> list[Any]:
-    """Only people who may open the school's tips: a notification they cannot follow is noise,
-    and a rota entry must not widen who reads tips."""
-    return [u for u in users if policy.has_perm(u, Perm.TIPS_VIEW, school)]
-
-
 def responders_for(tip: Any, tier: int, when: datetime | None = None) -> list[Any]:
     """The people to notify at ``tier``, in a stable order.
 
@@ -63,25 +55,21 @@ def responders_for(tip: Any, tier: int, when: datetime | None = None) -> list[An
       because nobody should be woken at night for a tip that can wait until morning.
     * Tier 1 without a rota: everyone who may respond to the school's tips.
     """
-    from haven.accounts.models import RoleAssignment, User
-
     when = when or timezone.now()
-    active = User.objects.filter(is_active=True).order_by("pk")
     if tier == DISTRICT_TIER or tip.school_id is None:
-        admins = RoleAssignment.objects.filter(
-            role=Role.DISTRICT_ADMIN, school__isnull=True, district=tip.district_id
-        ).values("user_id")
-        return list(active.filter(pk__in=admins))
+        return list(policy.district_admins(tip.district_id).order_by("pk"))
     shifts = OnCallShift.objects.filter(school=tip.school_id, tier=tier)
     if shifts.exists():
         now_in_hours = in_school_hours(tip.school, when) or not tip.life_safety
         hours = OnCallShift.When.SCHOOL_HOURS if now_in_hours else OnCallShift.When.AFTER_HOURS
         on_shift = shifts.filter(when__in=[OnCallShift.When.ALWAYS, hours]).values("user_id")
-        return _responders(tip.school, active.filter(pk__in=on_shift))
+        # Only people who may open the school's tips: a notification they cannot follow is
+        # noise, and a rota entry must not widen who reads tips.
+        responders = policy.holders(Perm.TIPS_VIEW, tip.school).filter(pk__in=on_shift)
+        return list(responders.order_by("pk"))
     if tier != 1:
         return []
-    holders = RoleAssignment.objects.filter(school=tip.school_id).values("user_id")
-    return _responders(tip.school, active.filter(pk__in=holders))
+    return list(policy.holders(Perm.TIPS_VIEW, tip.school, at_school=True).order_by("pk"))
 
 
 def ack_deadline(tip: Any, start: datetime) -> datetime:

@@ -77,15 +77,11 @@ def _require_tips(request: HttpRequest) -> None:
 
 
 def _visible(request: HttpRequest, pk: int) -> Tip:
-    tip = (
-        policy.visible_to(request.user, Tip)
-        .select_related("school", "district", "acknowledged_by", "closed_by")
-        .filter(pk=pk)
-        .first()
+    return policy.get_visible_or_404(
+        request.user,
+        Tip.objects.select_related("school", "district", "acknowledged_by", "closed_by"),
+        pk,
     )
-    if tip is None:
-        raise Http404
-    return tip
 
 
 def _scoped(request: HttpRequest, where: str) -> tuple[Any, Any]:
@@ -247,18 +243,9 @@ def _reading(tip: Tip) -> dict[str, Any] | None:
 
 
 def _responders(tip: Tip) -> list[Any]:
-    """People who may respond to this tip: they hold a role at its school (or the district) and
-    the access policy lets them see it."""
-    from haven.accounts.models import RoleAssignment, User
-
-    where = Q(school__isnull=True, district=tip.district_id)
-    if tip.school_id:
-        where |= Q(school=tip.school_id)
-    ids = RoleAssignment.objects.filter(where).values("user_id")
-    people = User.objects.filter(pk__in=ids, is_active=True).order_by(
-        "display_name", "last_name", "first_name", "username"
-    )
-    return [p for p in people if policy.visible_to(p, Tip).filter(pk=tip.pk).exists()]
+    """People who may respond to this tip: the access policy lets them see it."""
+    people = policy.holders(Perm.TIPS_VIEW, tip.school, district=tip.district_id, can_see=tip)
+    return list(people.order_by("display_name", "last_name", "first_name", "username"))
 
 
 def _saved_replies(tip: Tip) -> list[SavedReply]:

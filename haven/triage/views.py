@@ -247,10 +247,7 @@ def signal(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _visible(request: HttpRequest, pk: int) -> Signal:
     """The signal, if the user may see it (the page that shows it records the read)."""
-    found = policy.visible_to(request.user, Signal).select_related("school").filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+    return policy.get_visible_or_404(request.user, Signal.objects.select_related("school"), pk)
 
 
 @require_POST

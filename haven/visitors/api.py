@@ -213,15 +213,9 @@ def _require(request: HttpRequest, *perms: Perm) -> None:
 
 
 def _visible(request: HttpRequest, pk: int) -> Visit:
-    visit = (
-        policy.visible_to(request.user, Visit)
-        .select_related("school", "person", "host", "screening")
-        .filter(pk=pk)
-        .first()
+    return policy.get_visible_or_404(
+        request.user, Visit.objects.select_related("school", "person", "host", "screening"), pk
     )
-    if visit is None:
-        raise Http404
-    return visit
 
 
 def _school(request: HttpRequest, slug: str, perm: Perm) -> School:

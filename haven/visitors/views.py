@@ -73,15 +73,9 @@ def desk_school(request: HttpRequest, perm: Perm = Perm.VISITORS_MANAGE) -> Any:
 
 
 def visible_visit(request: HttpRequest, pk: int) -> Visit:
-    visit = (
-        policy.visible_to(request.user, Visit)
-        .select_related("school", "person", "host", "screening")
-        .filter(pk=pk)
-        .first()
+    return policy.get_visible_or_404(
+        request.user, Visit.objects.select_related("school", "person", "host", "screening"), pk
     )
-    if visit is None:
-        raise Http404
-    return visit
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

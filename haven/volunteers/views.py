@@ -86,16 +86,13 @@ def _require(request: HttpRequest) -> Any:
 
 
 def _visible(request: HttpRequest, pk: int) -> Volunteer:
-    volunteer = (
-        policy.visible_to(request.user, Volunteer)
-        .select_related("screening", "decided_by", "district")
-        .prefetch_related("schools")
-        .filter(pk=pk)
-        .first()
+    return policy.get_visible_or_404(
+        request.user,
+        Volunteer.objects.select_related("screening", "decided_by", "district").prefetch_related(
+            "schools"
+        ),
+        pk,
     )
-    if volunteer is None:
-        raise Http404
-    return volunteer
 
 
 def decorate(
@@ -386,12 +383,7 @@ def opportunities(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_opportunity(request: HttpRequest, pk: int) -> Opportunity:
-    opportunity = (
-        policy.visible_to(request.user, Opportunity).select_related("school").filter(pk=pk).first()
-    )
-    if opportunity is None:
-        raise Http404
-    return opportunity
+    return policy.get_visible_or_404(request.user, Opportunity.objects.select_related("school"), pk)
 
 
 def _candidates(request: HttpRequest, opportunity: Opportunity) -> Any:

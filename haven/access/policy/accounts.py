@@ -6,10 +6,10 @@ from typing import Any
 
 from django.db import models
 
-from haven.access.policy.core import Perm, _memberships, perms_for_role, scope
+from haven.access.policy.core import Actor, Perm, _memberships, perms_for_role, scope
 
 
-def _managed_districts(user: Any) -> set[int]:
+def _managed_districts(user: Actor) -> set[int]:
     return {
         district
         for role, _, district in _memberships(user)
@@ -18,7 +18,7 @@ def _managed_districts(user: Any) -> set[int]:
 
 
 @scope("accounts.user")
-def _users(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _users(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     """The people who hold a role in a district where ``user`` manages sign-ins."""
     districts = _managed_districts(user)
     if not districts:
@@ -26,7 +26,7 @@ def _users(user: Any, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(role_assignments__district__in=districts).distinct()
 
 
-def may_manage_sign_in(actor: Any, person: Any) -> bool:
+def may_manage_sign_in(actor: Actor, person: Any) -> bool:
     """A district administrator issues enrolment codes to, and resets the second factor of, the
     people who hold a role in their district — but not their own: another administrator, or the
     operator with ``haven enrol-code``, does that, so one stolen session cannot re-enrol itself."""

@@ -3,15 +3,13 @@ only their own district's events — or, for a role held at one school, that sch
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 
-from haven.access.policy.core import Perm, school_ids_for, scope
+from haven.access.policy.core import Actor, Perm, school_ids_for, scope
 
 
 @scope("audit.auditevent")
-def _audit(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _audit(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     # An event belongs to one district (haven.audit.services.record); one in no district (a failed
     # sign-in under an unknown name in an installation of several districts) is in nobody's log.
     schools, districts = school_ids_for(user, Perm.AUDIT_VIEW)

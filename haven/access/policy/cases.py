@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 
 from haven.access.models import BreakGlassGrant, Compartment
@@ -13,7 +14,15 @@ from haven.access.policy.compartments import (
     may_break_glass,
     owns_compartment,
 )
-from haven.access.policy.core import Perm, _memberships, has_perm, school_q, scope
+from haven.access.policy.core import (
+    Actor,
+    Perm,
+    _memberships,
+    district_wide,
+    has_perm,
+    school_q,
+    scope,
+)
 
 # --- cases ----------------------------------------------------------------------------------------
 #
@@ -24,26 +33,24 @@ from haven.access.policy.core import Perm, _memberships, has_perm, school_q, sco
 # break-glass grant, and never writes in them: emergency access is for reading what is there.
 
 
-def case_q(user: Any, prefix: str = "") -> models.Q:
+def case_q(user: Actor, prefix: str = "") -> models.Q:
     """A filter matching the cases whose team record ``user`` may see. ``prefix`` is the path from
     the filtered model to the case (``""`` for cases, ``"case__"`` for a note)."""
-    from haven.cases.models import TeamMember
-
-    on_team = TeamMember.objects.filter(user=user).values("case_id")
+    on_team = apps.get_model("cases", "TeamMember").objects.filter(user=user.pk).values("case_id")
     return school_q(user, Perm.CASES_SCHOOL, f"{prefix}school") | (
         school_q(user, Perm.CASES_TEAM, f"{prefix}school")
         & models.Q(**{f"{prefix}pk__in": on_team})
     )
 
 
-def _granted_case_ids(user: Any, compartment: str) -> list[int]:
+def _granted_case_ids(user: Actor, compartment: str) -> list[int]:
     ids = BreakGlassGrant.objects.active().filter(
-        user=user, object_type="cases.case", compartment=compartment
+        user=user.pk, object_type="cases.case", compartment=compartment
     )
     return [int(i) for i in ids.values_list("object_id", flat=True) if i.isdigit()]
 
 
-def case_part_q(user: Any, compartment: str, prefix: str = "case__") -> models.Q:
+def case_part_q(user: Actor, compartment: str, prefix: str = "case__") -> models.Q:
     """A filter matching rows of ``compartment`` (of cases reached through ``prefix``) that
     ``user`` may read now: the team record of visible cases, a profession's own compartment at its
     schools, or a compartment opened by an active break-glass grant."""
@@ -57,7 +64,7 @@ def case_part_q(user: Any, compartment: str, prefix: str = "case__") -> models.Q
     return visible & (owned | granted)
 
 
-def can_see_case(user: Any, case: Any) -> bool:
+def can_see_case(user: Actor, case: Any) -> bool:
     """May ``user`` see this case's team record (and so know that the case exists)?"""
     if not _memberships(user):
         return False
@@ -69,7 +76,7 @@ def can_see_case(user: Any, case: Any) -> bool:
     )
 
 
-def case_compartments(user: Any, case: Any) -> set[Compartment]:
+def case_compartments(user: Actor, case: Any) -> set[Compartment]:
     """The compartments of ``case`` that ``user`` may read now (empty: the case is not visible)."""
     if not can_see_case(user, case):
         return set()
@@ -80,11 +87,11 @@ def case_compartments(user: Any, case: Any) -> set[Compartment]:
     }
 
 
-def can_read_compartment(user: Any, case: Any, compartment: str) -> bool:
+def can_read_compartment(user: Actor, case: Any, compartment: str) -> bool:
     return compartment in case_compartments(user, case)
 
 
-def can_write_compartment(user: Any, case: Any, compartment: str) -> bool:
+def can_write_compartment(user: Actor, case: Any, compartment: str) -> bool:
     """Anyone who sees the case writes its team record; only a compartment's owners write in it
     (a break-glass grant opens it for reading)."""
     if not can_see_case(user, case):
@@ -94,7 +101,7 @@ def can_write_compartment(user: Any, case: Any, compartment: str) -> bool:
     return owns_compartment(user, case, compartment)
 
 
-def may_publish_summary(user: Any, case: Any, compartment: str) -> bool:
+def may_publish_summary(user: Actor, case: Any, compartment: str) -> bool:
     """The owner of a compartment may publish a summary of it into the team record."""
     return (
         compartment != Compartment.TEAM
@@ -103,44 +110,55 @@ def may_publish_summary(user: Any, case: Any, compartment: str) -> bool:
     )
 
 
-def may_break_glass_into_case(user: Any, case: Any, compartment: str) -> bool:
+def may_break_glass_into_case(user: Actor, case: Any, compartment: str) -> bool:
     return can_see_case(user, case) and may_break_glass(user, case, compartment)
 
 
-def may_open_case(user: Any, school: Any) -> bool:
+def may_open_case(user: Actor, school: Any) -> bool:
     return has_perm(user, Perm.CASES_SCHOOL, school)
 
 
-def may_manage_case(user: Any, case: Any) -> bool:
+def equity_districts(user: Actor) -> set[int]:
+    """Districts whose case equity figures (cases by school and grade against enrolment) the user
+    may see: those where they see every case of the school district-wide (district
+    administrators)."""
+    return district_wide(user, Perm.CASES_SCHOOL)
+
+
+def may_see_equity(user: Actor) -> bool:
+    return bool(equity_districts(user))
+
+
+def may_manage_case(user: Actor, case: Any) -> bool:
     """Change a case's team, close or reopen it: the school's threat-assessment roles, not every
     member of the team."""
     return has_perm(user, Perm.CASES_SCHOOL, case.school_id)
 
 
-def may_join_case_team(user: Any, school: Any) -> bool:
+def may_join_case_team(user: Actor, school: Any) -> bool:
     return bool(getattr(user, "is_active", False)) and has_perm(user, Perm.CASES_TEAM, school)
 
 
-def may_refer(user: Any, school: Any) -> bool:
+def may_refer(user: Actor, school: Any) -> bool:
     return has_perm(user, Perm.CASES_REFER, school)
 
 
-def may_handle_referral(user: Any, referral: Any) -> bool:
+def may_handle_referral(user: Actor, referral: Any) -> bool:
     return has_perm(user, Perm.CASES_SCHOOL, referral.school_id)
 
 
 @scope("cases.case")
-def _cases(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _cases(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(case_q(user))
 
 
 @scope("cases.referral")
-def _referrals(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _referrals(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     # The person who referred follows their own referral (its status), nothing more.
     return qs.filter(school_q(user, Perm.CASES_SCHOOL) | models.Q(referred_by=user))
 
 
-def _compartmented(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _compartmented(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     parts = models.Q(pk__in=[])
     for part in Compartment:
         parts |= models.Q(compartment=part) & case_part_q(user, part)
@@ -151,7 +169,7 @@ for _label in ("cases.note", "cases.document", "cases.caseevent"):
     scope(_label)(_compartmented)
 
 
-def _case_team_record(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _case_team_record(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(case_q(user, "case__"))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 
 from haven.access.models import BreakGlassGrant, Compartment
-from haven.access.policy.core import ROLE_PERMS, Perm, has_perm
+from haven.access.policy.core import ROLE_PERMS, Actor, Perm, has_perm
 from haven.access.policy.recipients import _users_with_roles
 
 #: Who owns each compartment (may read and write it without breaking glass).
@@ -23,21 +23,21 @@ def _ref(obj: models.Model) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-def active_grant(user: Any, obj: models.Model, compartment: str) -> BreakGlassGrant | None:
+def active_grant(user: Actor, obj: models.Model, compartment: str) -> BreakGlassGrant | None:
     object_type, object_id = _ref(obj)
     return (
         BreakGlassGrant.objects.active()
-        .filter(user=user, object_type=object_type, object_id=object_id, compartment=compartment)
+        .filter(user=user.pk, object_type=object_type, object_id=object_id, compartment=compartment)
         .order_by("-expires_at")
         .first()
     )
 
 
-def owns_compartment(user: Any, obj: Any, compartment: str) -> bool:
+def owns_compartment(user: Actor, obj: Any, compartment: str) -> bool:
     return has_perm(user, COMPARTMENT_PERM[Compartment(compartment)], obj.school_id)
 
 
-def can_open_compartment(user: Any, obj: Any, compartment: str) -> bool:
+def can_open_compartment(user: Actor, obj: Any, compartment: str) -> bool:
     """May ``user`` read/write ``compartment`` of ``obj`` (something with a ``school``) now?"""
     if owns_compartment(user, obj, compartment):
         return True
@@ -46,7 +46,7 @@ def can_open_compartment(user: Any, obj: Any, compartment: str) -> bool:
     return active_grant(user, obj, compartment) is not None
 
 
-def may_break_glass(user: Any, obj: Any, compartment: str) -> bool:
+def may_break_glass(user: Actor, obj: Any, compartment: str) -> bool:
     """Only members of the team at the object's school may break glass, and only into a
     compartment they do not already own."""
     return (
@@ -58,8 +58,6 @@ def may_break_glass(user: Any, obj: Any, compartment: str) -> bool:
 
 def compartment_owners(obj: Any, compartment: str) -> models.QuerySet:
     """Users who own ``compartment`` at the object's school (to be told of a break-glass)."""
-    from haven.accounts.models import RoleAssignment, User
-
     perm = COMPARTMENT_PERM[Compartment(compartment)]
     owner_roles = [role for role, perms in ROLE_PERMS.items() if perm in perms]
-    return _users_with_roles(owner_roles, obj.school, RoleAssignment, User)
+    return _users_with_roles(owner_roles, obj.school)

@@ -5,17 +5,25 @@
   holds a permission, from their role assignments (cached on the user object; :func:`forget`).
 * :func:`scope` and :func:`visible_to` — the registry of how each model's queryset is narrowed for
   a user. The areas' modules of this package register their models' scopes.
+  :func:`get_visible_or_404` fetches one row or answers 404 — a missing record and a forbidden one
+  look the same. (``haven.access.querysets.VisibleQuerySet`` gives a model
+  ``Model.objects.visible_to(user)``, the same question asked from the model's side.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
+from django.http import Http404
 
-from haven.accounts.models import Role
+from haven.accounts.models import Role, User
+
+#: Whoever asks: a signed-in person or, on a public page, the anonymous user (who may see nothing).
+Actor = User | AnonymousUser
 
 
 class Perm(StrEnum):
@@ -104,24 +112,24 @@ SECOND_FACTOR_PERMS = {
 }
 
 
-def _memberships(user: Any) -> list[tuple[str, int | None, int]]:
+def _memberships(user: Actor) -> list[tuple[str, int | None, int]]:
     """(role, school id or None for district-wide, district id), cached on the user object."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    cached = getattr(user, "_haven_memberships", None)
+    cached: list[tuple[str, int | None, int]] | None = getattr(user, "_haven_memberships", None)
     if cached is None:
         cached = list(user.role_assignments.values_list("role", "school_id", "district_id"))
-        user._haven_memberships = cached
+        user._haven_memberships = cached  # type: ignore[attr-defined]
     return cached
 
 
-def forget(user: Any) -> None:
+def forget(user: Actor) -> None:
     """Drop the cached memberships (after roles change)."""
     if hasattr(user, "_haven_memberships"):
         del user._haven_memberships
 
 
-def roles(user: Any) -> set[str]:
+def roles(user: Actor) -> set[str]:
     return {role for role, _, _ in _memberships(user)}
 
 
@@ -129,11 +137,11 @@ def perms_for_role(role: str) -> frozenset[Perm]:
     return ROLE_PERMS.get(role, frozenset())
 
 
-def requires_second_factor(user: Any) -> bool:
+def requires_second_factor(user: Actor) -> bool:
     return any(perms_for_role(role) & SECOND_FACTOR_PERMS for role in roles(user))
 
 
-def has_perm(user: Any, perm: Perm, school: Any = None) -> bool:
+def has_perm(user: Actor, perm: Perm, school: Any = None) -> bool:
     """Does the user hold ``perm`` — anywhere (school=None), or at this school (object or id)?"""
     school_id = getattr(school, "pk", school)
     district_id = getattr(school, "district_id", None)
@@ -156,7 +164,7 @@ def has_perm(user: Any, perm: Perm, school: Any = None) -> bool:
     return False
 
 
-def school_ids_for(user: Any, perm: Perm) -> tuple[set[int], set[int]]:
+def school_ids_for(user: Actor, perm: Perm) -> tuple[set[int], set[int]]:
     """(school ids, district ids) where the user holds ``perm``."""
     schools: set[int] = set()
     districts: set[int] = set()
@@ -169,7 +177,12 @@ def school_ids_for(user: Any, perm: Perm) -> tuple[set[int], set[int]]:
     return schools, districts
 
 
-def school_q(user: Any, perm: Perm, school_field: str = "school") -> models.Q:
+def district_wide(user: Actor, perm: Perm) -> set[int]:
+    """The districts where the user holds ``perm`` through a district-wide role (no school)."""
+    return school_ids_for(user, perm)[1]
+
+
+def school_q(user: Actor, perm: Perm, school_field: str = "school") -> models.Q:
     """A filter on ``school_field`` matching the schools where the user holds ``perm``."""
     schools, districts = school_ids_for(user, perm)
     if not schools and not districts:
@@ -180,7 +193,7 @@ def school_q(user: Any, perm: Perm, school_field: str = "school") -> models.Q:
     return q
 
 
-def schools_for(user: Any, perm: Perm | None = None) -> models.QuerySet:
+def schools_for(user: Actor, perm: Perm | None = None) -> models.QuerySet:
     """Schools where the user holds ``perm``, or any role at all when ``perm`` is None."""
     from haven.core.models import School
 
@@ -192,14 +205,14 @@ def schools_for(user: Any, perm: Perm | None = None) -> models.QuerySet:
     return School.objects.filter(_school_self_q(user, perm))
 
 
-def _school_self_q(user: Any, perm: Perm) -> models.Q:
+def _school_self_q(user: Actor, perm: Perm) -> models.Q:
     schools, districts = school_ids_for(user, perm)
     return models.Q(pk__in=schools) | models.Q(district__in=districts)
 
 
 # --- querysets narrowed per model -----------------------------------------------------------------
 
-Scope = Callable[[Any, models.QuerySet], models.QuerySet]
+Scope = Callable[[Actor, models.QuerySet], models.QuerySet]
 _SCOPES: dict[str, Scope] = {}
 
 
@@ -213,7 +226,7 @@ def scope(model_label: str) -> Callable[[Scope], Scope]:
     return register
 
 
-def visible_to(user: Any, queryset: models.QuerySet | type[models.Model]) -> models.QuerySet:
+def visible_to(user: Actor, queryset: models.QuerySet | type[models.Model]) -> models.QuerySet:
     """Narrow a queryset (or a model's default queryset) to the rows ``user`` may see.
 
     A model with no registered scope is visible to nobody: forgetting to register is safe.
@@ -225,11 +238,27 @@ def visible_to(user: Any, queryset: models.QuerySet | type[models.Model]) -> mod
     return func(user, qs) if func else qs.none()
 
 
-def districts_of(user: Any) -> set[int]:
+_M = TypeVar("_M", bound=models.Model)
+
+
+def get_visible_or_404(
+    user: Actor, queryset: models.QuerySet[_M] | type[_M], pk: Any = None, **lookup: Any
+) -> _M:
+    """The one row of ``queryset`` (or a model) that ``user`` may see, found by ``pk`` or by
+    ``lookup`` — or :class:`~django.http.Http404`, whether it is missing or not theirs to see."""
+    if pk is not None:
+        lookup["pk"] = pk
+    found = visible_to(user, queryset).filter(**lookup).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def districts_of(user: Actor) -> set[int]:
     """The districts where the user holds any role."""
     return {district for _, _, district in _memberships(user)}
 
 
-def _districts_with(user: Any, perm: Perm) -> set[int]:
+def _districts_with(user: Actor, perm: Perm) -> set[int]:
     """Districts where the user holds ``perm`` at any school or district-wide."""
     return {district for role, _, district in _memberships(user) if perm in perms_for_role(role)}

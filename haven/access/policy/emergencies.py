@@ -7,18 +7,20 @@ from typing import Any
 from django.db import models
 
 from haven.access.policy.core import (
+    Actor,
     Perm,
     _memberships,
+    district_wide,
     has_perm,
     perms_for_role,
-    school_ids_for,
     school_q,
     scope,
+    visible_to,
 )
 
 
 @scope("emergencies.incident")
-def _incidents(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _incidents(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     # A district-wide incident (no school) reaches everyone in the district who receives alerts.
     districts = {
         district
@@ -31,13 +33,32 @@ def _incidents(user: Any, qs: models.QuerySet) -> models.QuerySet:
     )
 
 
+def may_raise_district_wide(user: Actor) -> bool:
+    """A district-wide incident needs a district-level role that may raise one."""
+    return bool(district_wide(user, Perm.EMERGENCY_RAISE))
+
+
+def may_command(user: Actor, incident: Any) -> bool:
+    """Incident command (administrators, the SRO) of the incident's school: change the protocol,
+    post updates, declare all clear, download the after-action report. For a district-wide
+    incident, incident command held district-wide."""
+    if incident.school_id is not None:
+        return has_perm(user, Perm.EMERGENCY_COMMAND, incident.school_id)
+    return incident.district_id in district_wide(user, Perm.EMERGENCY_COMMAND)
+
+
+def may_acknowledge(user: Actor, incident: Any) -> bool:
+    """Everyone the incident reaches (whoever sees it) acknowledges it."""
+    return visible_to(user, type(incident)).filter(pk=incident.pk).exists()
+
+
 @scope("emergencies.drill")
-def _drills(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _drills(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     # Every staff member of the school sees its drill schedule and log.
     return qs.filter(school_q(user, Perm.EMERGENCY_RECEIVE))
 
 
-def may_manage_drills(user: Any, school: Any) -> bool:
+def may_manage_drills(user: Actor, school: Any) -> bool:
     """Schedule, start and log drills: the school's incident command (administrators, SROs)."""
     return has_perm(user, Perm.EMERGENCY_COMMAND, school)
 
@@ -50,7 +71,7 @@ def may_manage_drills(user: Any, school: Any) -> bool:
 # counsellors, the SRO); other staff see the counts.
 
 
-def may_report_roll_call(user: Any, section: Any) -> bool:
+def may_report_roll_call(user: Actor, section: Any) -> bool:
     if has_perm(user, Perm.EMERGENCY_COMMAND, section.school_id):
         return True
     return (
@@ -59,26 +80,21 @@ def may_report_roll_call(user: Any, section: Any) -> bool:
     )
 
 
-def may_see_accountability_names(user: Any, school: Any) -> bool:
+def may_see_accountability_names(user: Actor, school: Any) -> bool:
     return has_perm(user, Perm.EMERGENCY_COMMAND, school) or has_perm(
         user, Perm.CASES_SCHOOL, school
     )
 
 
-def may_account_visitors(user: Any, school: Any) -> bool:
+def may_account_visitors(user: Actor, school: Any) -> bool:
     """The office accounts for the visitors on site (and incident command)."""
     return has_perm(user, Perm.VISITORS_MANAGE, school) or has_perm(
         user, Perm.EMERGENCY_COMMAND, school
     )
 
 
-def may_download_after_action(user: Any, incident: Any) -> bool:
-    """Incident command (administrators, the SRO) of the incident's school; for a district-wide
-    incident, incident command held district-wide."""
-    if incident.school_id is not None:
-        return has_perm(user, Perm.EMERGENCY_COMMAND, incident.school_id)
-    _schools, districts = school_ids_for(user, Perm.EMERGENCY_COMMAND)
-    return incident.district_id in districts
+#: The after-action report is for incident command only.
+may_download_after_action = may_command
 
 
 # --- emergencies: reunification ------------------------------------------------------------------
@@ -91,20 +107,20 @@ def may_download_after_action(user: Any, incident: Any) -> bool:
 # command or those who decide screenings.
 
 
-def may_reunify(user: Any, school: Any) -> bool:
+def may_reunify(user: Actor, school: Any) -> bool:
     return has_perm(user, Perm.GUARDIANS_VIEW, school) or has_perm(
         user, Perm.EMERGENCY_COMMAND, school
     )
 
 
-def may_decide_held_release(user: Any, school: Any) -> bool:
+def may_decide_held_release(user: Actor, school: Any) -> bool:
     return has_perm(user, Perm.EMERGENCY_COMMAND, school) or has_perm(
         user, Perm.SCREENING_DECIDE, school
     )
 
 
 @scope("emergencies.reunificationrequest")
-def _reunification_requests(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _reunification_requests(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(
         school_q(user, Perm.GUARDIANS_VIEW, "student__school")
         | school_q(user, Perm.EMERGENCY_COMMAND, "student__school")

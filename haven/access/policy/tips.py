@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 
-from haven.access.policy.core import Perm, school_ids_for, school_q, scope
+from haven.access.policy.core import Actor, Perm, school_ids_for, school_q, scope
 
 
 @scope("tips.tip")
-def _tips(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _tips(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     # A tip sent to the district's page (no school) is for district-wide roles only.
     _, districts = school_ids_for(user, Perm.TIPS_VIEW)
     return qs.filter(

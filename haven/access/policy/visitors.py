@@ -6,9 +6,11 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 
 from haven.access.policy.core import (
+    Actor,
     Perm,
     _districts_with,
     _memberships,
@@ -27,51 +29,50 @@ from haven.access.policy.core import (
 
 
 @scope("visitors.visit")
-def _visits(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _visits(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(school_q(user, Perm.VISITORS_MANAGE) | school_q(user, Perm.SCREENING_VIEW))
 
 
 @scope("screening.registrant")
-def _registrants(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _registrants(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     # The registry is public record, but only those who screen people need to browse it.
     return qs if has_perm(user, Perm.SCREENING_VIEW) else qs.none()
 
 
 @scope("screening.screening")
-def _screenings(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _screenings(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     # A screening has no school of its own: it is the screener's, and belongs to the visits that
     # used it (a visit is seen by its school's front desk, administrators and SRO).
     if not has_perm(user, Perm.SCREENING_VIEW):
         return qs.none()
-    from haven.visitors.models import Visit
-
-    used_by = visible_to(user, Visit).filter(screening__isnull=False).values("screening")
+    visits = visible_to(user, apps.get_model("visitors", "Visit"))
+    used_by = visits.filter(screening__isnull=False).values("screening")
     return qs.filter(models.Q(actor=user) | models.Q(pk__in=used_by))
 
 
 @scope("visitors.person")
-def _visitor_people(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _visitor_people(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(district__in=_districts_with(user, Perm.VISITORS_MANAGE))
 
 
 @scope("visitors.preregistration")
-def _pre_registrations(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _pre_registrations(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(school_q(user, Perm.VISITORS_MANAGE))
 
 
 @scope("visitors.watchlistentry")
-def _watchlist(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _watchlist(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     districts = _districts_with(user, Perm.SCREENING_VIEW)
     return qs.filter(
         school_q(user, Perm.SCREENING_VIEW) | models.Q(school__isnull=True, district__in=districts)
     )
 
 
-def may_check_in(user: Any, school: Any) -> bool:
+def may_check_in(user: Actor, school: Any) -> bool:
     return has_perm(user, Perm.VISITORS_MANAGE, school)
 
 
-def may_see_screening(user: Any, visit: Any) -> bool:
+def may_see_screening(user: Actor, visit: Any) -> bool:
     """The matches of a visit's screening (a visit is also seen by whoever checks visitors in)."""
     return may_see_screening_matches(user, [visit.school_id])
 
@@ -99,20 +100,20 @@ def _ids(schools: Iterable[Any]) -> list[int]:
     return [getattr(school, "pk", school) for school in schools]
 
 
-def may_see_screening_matches(user: Any, schools: Iterable[Any]) -> bool:
+def may_see_screening_matches(user: Actor, schools: Iterable[Any]) -> bool:
     """Any detail of a screening's matches at all, for a record of ``schools`` (objects or ids);
     without it, only the outcome and who decides."""
     return any(has_perm(user, Perm.SCREENING_VIEW, school) for school in _ids(schools))
 
 
-def may_see_custody_matches(user: Any, school: Any) -> bool:
+def may_see_custody_matches(user: Actor, school: Any) -> bool:
     """The student and the roster's note behind a custody restriction matched at ``school``."""
     return has_perm(user, Perm.SCREENING_VIEW, school) and has_perm(
         user, Perm.GUARDIANS_VIEW, school
     )
 
 
-def match_sight(user: Any, match: Mapping[str, Any], schools: Iterable[Any]) -> MatchSight:
+def match_sight(user: Actor, match: Mapping[str, Any], schools: Iterable[Any]) -> MatchSight:
     """How much of one match of a record of ``schools`` ``user`` sees (callers first ask
     :func:`may_see_screening_matches`: without it, no match is shown at all)."""
     ids = _ids(schools)
@@ -131,7 +132,7 @@ def match_sight(user: Any, match: Mapping[str, Any], schools: Iterable[Any]) -> 
     return MatchSight.FULL
 
 
-def may_decide_screening(user: Any, visit: Any) -> bool:
+def may_decide_screening(user: Actor, visit: Any) -> bool:
     """The clerk answers a possible match (yes / no / not sure); once escalated ("not sure"), an
     administrator or the SRO of the school decides."""
     if visit.status == "escalated":
@@ -141,7 +142,7 @@ def may_decide_screening(user: Any, visit: Any) -> bool:
     )
 
 
-def may_manage_watchlist(user: Any, school: Any = None, district: Any = None) -> bool:
+def may_manage_watchlist(user: Actor, school: Any = None, district: Any = None) -> bool:
     """Add or change an entry for ``school`` — or, with only ``district``, a district-wide entry
     (district-wide roles only)."""
     if school is not None:
@@ -160,9 +161,9 @@ def may_manage_watchlist(user: Any, school: Any = None, district: Any = None) ->
 
 
 @scope("visitors.kiosk")
-def _kiosks(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _kiosks(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(school_q(user, Perm.VISITORS_MANAGE))
 
 
-def may_manage_kiosks(user: Any, school: Any) -> bool:
+def may_manage_kiosks(user: Actor, school: Any) -> bool:
     return has_perm(user, Perm.VISITORS_MANAGE, school)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from haven.access.policy.core import Perm, _districts_with, has_perm, school_q, scope
+from haven.access.policy.core import Actor, Perm, _districts_with, has_perm, school_q, scope
 from haven.access.policy.recipients import holders
 from haven.access.policy.visitors import MatchSight, match_sight
 
@@ -19,38 +19,36 @@ from haven.access.policy.visitors import MatchSight, match_sight
 
 
 @scope("volunteers.volunteer")
-def _volunteers(user: Any, qs: models.QuerySet) -> models.QuerySet:
-    from haven.volunteers.models import Volunteer
-
-    served = Volunteer.schools.through.objects.filter(
+def _volunteers(user: Actor, qs: models.QuerySet) -> models.QuerySet:
+    served = qs.model.schools.through.objects.filter(
         school_q(user, Perm.VOLUNTEERS_MANAGE, "school")
     )
     return qs.filter(pk__in=served.values("volunteer_id"))
 
 
 @scope("volunteers.opportunity")
-def _opportunities(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _opportunities(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(school_q(user, Perm.VOLUNTEERS_MANAGE))
 
 
 @scope("volunteers.volunteervisit")
-def _volunteer_visits(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _volunteer_visits(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(school_q(user, Perm.VOLUNTEERS_MANAGE, "visit__school"))
 
 
-def may_manage_volunteer(user: Any, volunteer: Any) -> bool:
+def may_manage_volunteer(user: Actor, volunteer: Any) -> bool:
     """Decide on, record checks and training for, and sign up a volunteer: those who manage
     volunteers at one of the volunteer's schools."""
     return any(has_perm(user, Perm.VOLUNTEERS_MANAGE, s) for s in volunteer.schools.all())
 
 
-def may_manage_training(user: Any, district: Any) -> bool:
+def may_manage_training(user: Actor, district: Any) -> bool:
     """The district's training requirements: anyone who manages volunteers in the district."""
     district_id = getattr(district, "pk", district)
     return district_id in _districts_with(user, Perm.VOLUNTEERS_MANAGE)
 
 
-def may_answer_volunteer_screening(user: Any, volunteer: Any) -> bool:
+def may_answer_volunteer_screening(user: Actor, volunteer: Any) -> bool:
     """Say that an applicant with a possible screening match is not the person listed (and so
     approve them): someone who manages the volunteer, decides screenings (SCREENING_DECIDE) at one
     of their schools and sees every match in full. Never the coordinator, who sees the outcome

@@ -134,12 +134,8 @@ def referrals(user: Any, *, status: str | None = None, limit: int = 50) -> list[
 
 
 def get_referral(user: Any, referral_id: int) -> Referral:
-    found = (
-        policy.visible_to(user, Referral).select_related("school", "student").filter(pk=referral_id)
-    )
-    referral = found.first()
-    if referral is None:
-        raise Http404
+    found = Referral.objects.select_related("school", "student")
+    referral = policy.get_visible_or_404(user, found, referral_id)
     audit.record(user, "view", referral, compartment=Compartment.TEAM)
     return referral
 

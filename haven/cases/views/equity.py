@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from haven.access import policy
-from haven.access.policy import Perm
 from haven.audit import services as audit
 from haven.cases import services
 from haven.core.models import Student
@@ -29,7 +28,7 @@ FLAG_RATIO = 1.5
 @never_cache
 @login_required
 def equity(request: HttpRequest) -> HttpResponse:
-    _, districts = policy.school_ids_for(request.user, Perm.CASES_SCHOOL)
+    districts = policy.equity_districts(request.user)
     if not districts:
         raise Http404
     cases = services.visible_cases(request.user).filter(school__district_id__in=districts)

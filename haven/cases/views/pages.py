@@ -126,7 +126,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "types": CaseType.choices,
             "priorities": Priority.choices,
             "may_manage": policy.has_perm(request.user, Perm.CASES_SCHOOL),
-            "may_see_equity": bool(policy.school_ids_for(request.user, Perm.CASES_SCHOOL)[1]),
+            "may_see_equity": policy.may_see_equity(request.user),
         },
     )
 

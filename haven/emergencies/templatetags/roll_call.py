@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 
 from haven.access import policy
 from haven.emergencies import accountability
@@ -19,7 +20,7 @@ register = template.Library()
 @register.inclusion_tag("emergencies/_accountability_panel.html", takes_context=True)
 def accountability_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
     request = context.get("request")
-    user = getattr(request, "user", None)
+    user = getattr(request, "user", None) or AnonymousUser()
     result = accountability.compute(incident)
     schools = accountability.school_ids(incident)
     return {

@@ -31,15 +31,11 @@ SERVICE_WORKER = Path(__file__).resolve().parents[2] / "static" / "haven" / "sw.
 
 
 def _visible(request: HttpRequest, pk: int) -> Incident:
-    incident = (
-        policy.visible_to(request.user, Incident)
-        .select_related("school", "district", "raised_by", "all_clear_by")
-        .filter(pk=pk)
-        .first()
+    return policy.get_visible_or_404(
+        request.user,
+        Incident.objects.select_related("school", "district", "raised_by", "all_clear_by"),
+        pk,
     )
-    if incident is None:
-        raise Http404
-    return incident
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -143,7 +139,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "recipient_count": recipients.count(),
             "deliveries": _delivery_rows(deliveries),
             "mine": incident.acks.filter(user=request.user.pk).first(),
-            "can_command": services.may_command(request.user, incident),
+            "can_command": policy.may_command(request.user, incident),
             "update_form": UpdateForm(initial={"protocol": incident.protocol}),
             "all_clear_form": AllClearForm(),
             "actions": ACTIONS,
@@ -177,7 +173,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def update(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _visible(request, pk)
-    if not services.may_command(request.user, incident):
+    if not policy.may_command(request.user, incident):
         raise PermissionDenied(_("Only incident command can do this."))
     form = UpdateForm(request.POST)
     if not form.is_valid():
@@ -203,7 +199,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def all_clear(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _visible(request, pk)
-    if not services.may_command(request.user, incident):
+    if not policy.may_command(request.user, incident):
         raise PermissionDenied(_("Only incident command can do this."))
     form = AllClearForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""

@@ -74,15 +74,9 @@ class RefuseForm(forms.Form):
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
-    incident = (
-        policy.visible_to(request.user, Incident)
-        .select_related("school", "district")
-        .filter(pk=pk)
-        .first()
+    return policy.get_visible_or_404(
+        request.user, Incident.objects.select_related("school", "district"), pk
     )
-    if incident is None:
-        raise Http404
-    return incident
 
 
 def _request(request: HttpRequest, incident: Incident, request_id: int) -> ReunificationRequest:

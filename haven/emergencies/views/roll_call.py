@@ -37,15 +37,9 @@ EXTRA_CHOICES = [RollCallEntry.Status.EXTRA, RollCallEntry.Status.INJURED]
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
-    incident = (
-        policy.visible_to(request.user, Incident)
-        .select_related("school", "district", "raised_by")
-        .filter(pk=pk)
-        .first()
+    return policy.get_visible_or_404(
+        request.user, Incident.objects.select_related("school", "district", "raised_by"), pk
     )
-    if incident is None:
-        raise Http404
-    return incident
 
 
 @login_required

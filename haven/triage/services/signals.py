@@ -97,7 +97,7 @@ def retention_days(prefs: DistrictTriageSettings) -> int:
 
 def managed_districts(user: Any) -> QuerySet:
     """Districts whose triage settings and figures ``user`` may see (district-wide roles)."""
-    _schools, districts = policy.school_ids_for(user, Perm.TRIAGE_QUALITY)
+    districts = policy.district_wide(user, Perm.TRIAGE_QUALITY)
     return District.objects.filter(pk__in=districts).order_by("name")
 
 
@@ -378,29 +378,22 @@ def may_see(user: Any, signal: Signal) -> bool:
     return policy.visible_to(user, Signal).filter(pk=signal.pk).exists()
 
 
-def _allowed(users: Any, signal: Signal) -> list[Any]:
-    return [u for u in users if may_see(u, signal)]
-
-
 def _recipients(signal: Signal, now: datetime) -> tuple[list[Any], int | None]:
     """Who is told of a new signal, and the on-call tier they are (imminent only)."""
     if signal.route == Route.ON_CALL:
         return _on_call(signal, now)
     if signal.route == Route.TEAM:
-        from haven.accounts.models import RoleAssignment
-
         # The school's own team: district-wide roles read the queue, they are not paged for it.
-        at_school = RoleAssignment.objects.filter(school=signal.school_id).values("user_id")
-        team = policy.users_with_perm(Perm.CASES_SCHOOL, signal.school).filter(pk__in=at_school)
-        return _allowed(team.order_by("pk"), signal), None
+        team = policy.holders(Perm.CASES_SCHOOL, signal.school, at_school=True, can_see=signal)
+        return list(team.order_by("pk")), None
     return [], None
 
 
 def _on_call(signal: Signal, now: datetime) -> tuple[list[Any], int]:
     """The first on-call tier with someone who may see the signal, as for a life-safety tip."""
     if not apps.is_installed("haven.tips"):
-        reviewers = policy.users_with_perm(Perm.TRIAGE_REVIEW, signal.school).order_by("pk")
-        return _allowed(reviewers, signal), 1
+        reviewers = policy.holders(Perm.TRIAGE_REVIEW, signal.school, can_see=signal)
+        return list(reviewers.order_by("pk")), 1
     from haven.tips import oncall
 
     like_a_tip = SimpleNamespace(
@@ -412,7 +405,7 @@ def _on_call(signal: Signal, now: datetime) -> tuple[list[Any], int]:
     )
     tier = oncall.next_tier(signal.school, 0)
     while True:
-        people = _allowed(oncall.responders_for(like_a_tip, tier, now), signal)
+        people = policy.who_may_see(signal, oncall.responders_for(like_a_tip, tier, now))
         if people or tier == oncall.DISTRICT_TIER:
             return people, tier
         tier = oncall.next_tier(signal.school, tier)
