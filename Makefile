@@ -22,8 +22,10 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -p no:cacheprovider -n $(JOBS) --durations=20 $(PYTEST_ARGS)
 
-# What CI checks besides the suite: production settings, migrations in step with the models, types.
+# What CI checks besides the suite: production settings, migrations in step with the models, types,
+# and the walls: the apps' one-way import graph and one place deciding access (docs/architecture.md).
 check: $(STAMP)
+	$(BIN)/pytest -p no:cacheprovider -q tests/test_layers.py tests/access/test_walls.py
 	$(BIN)/haven makemigrations --check --dry-run
 	HAVEN_ENV=production SECRET_KEY=$$($(BIN)/python -c "import secrets;print(secrets.token_urlsafe(50))") \
 	  HAVEN_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \

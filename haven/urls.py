@@ -6,6 +6,7 @@ from haven.api import api
 from haven.core import views as core_views
 from haven.emergencies import stream as alert_stream
 from haven.emergencies import views as emergency_views
+from haven.home import views as home_views
 from haven.tips import urls as tips_urls
 from haven.volunteers import urls as volunteer_urls
 
@@ -20,7 +21,7 @@ def _admin_sign_in(request, extra_context=None):  # type: ignore[no-untyped-def]
 admin.site.login = _admin_sign_in  # type: ignore[method-assign]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("haven.accounts.urls")),
     path("roster/", include("haven.core.urls")),

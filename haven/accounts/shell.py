@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,21 @@ _NAV: list[tuple[Any, str, str, Perm | None]] = [
 ]
 
 
+#: Something waiting behind a navigation item (a badge), by url name: registered by the app that
+#: knows what waits there (``haven.home.nav``), so that the shell reads no feature app.
+NAV_COUNTS: dict[str, Callable[[HttpRequest], int]] = {}
+
+
+def nav_count(name: str) -> Callable[[Callable[[HttpRequest], int]], Callable[[HttpRequest], int]]:
+    """Register the count shown as a badge beside the navigation item ``name``."""
+
+    def register(func: Callable[[HttpRequest], int]) -> Callable[[HttpRequest], int]:
+        NAV_COUNTS[name] = func
+        return func
+
+    return register
+
+
 # Shorter labels for the phone's bottom bar, by url name (the full label is used otherwise).
 _SHORT: dict[str, Any] = {
     "audit:log": _("Audit"),
@@ -76,7 +92,8 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         ):
             active = False
         short = _SHORT.get(name)
-        count = _new_tips(request) if name == "tips:inbox" else 0
+        counter = NAV_COUNTS.get(name)
+        count = counter(request) if counter is not None else 0
         items.append(NavItem(str(label), url, icon, active, str(short) if short else "", count))
     return items
 
@@ -87,10 +104,3 @@ def _nav_urls(request: HttpRequest) -> list[str]:
         for _label, name, _icon, perm in _NAV
         if perm is None or policy.has_perm(request.user, perm)
     ]
-
-
-def _new_tips(request: HttpRequest) -> int:
-    """Tips nobody has acknowledged yet, among those the user may see (one indexed count)."""
-    from haven.tips.models import Status, Tip
-
-    return policy.visible_to(request.user, Tip).filter(status=Status.NEW).count()

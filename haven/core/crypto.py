@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -307,6 +308,12 @@ def keyed_hashes(purpose: str, message: bytes, *, legacy_label: bytes | None = N
         hmac.new(k.key, message, hashlib.sha256).hexdigest()
         for k in pepper_keys(purpose, legacy_label=legacy_label)
     ]
+
+
+#: What each pepper salted, for ``haven keys``: by noun ("receipt(s)"), a function answering how
+#: many of those hashes each pepper id salted. Registered by the apps that keep such hashes (the
+#: tip line's receipts), which the kernel does not import.
+PEPPERED: dict[str, Callable[[], Mapping[str, int]]] = {}
 
 
 def pepper_id(pepper: str) -> str:

@@ -8,7 +8,6 @@ import random
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
 
 from haven.accounts.models import Role, RoleAssignment, User
 from haven.core.models import (
@@ -196,9 +195,9 @@ SUBJECTS = [
 ]
 
 
-@transaction.atomic
-def load() -> dict[str, int]:
-    """Create or complete the demo district. Returns counts of what exists afterwards. Refused in
+def load_district() -> District:
+    """Create or complete the demo district's roster and people: the kernel's part of the demo,
+    on which each feature's demo builds (``haven.home.demo.load`` runs them all). Refused in
     production (:class:`DemoRefused`), whoever asks."""
     if settings.PRODUCTION:
         raise DemoRefused(REFUSED_IN_PRODUCTION)
@@ -215,21 +214,11 @@ def load() -> dict[str, int]:
         schools[slug] = school
         _load_school(rng, school, grades, size)
     _load_users(district, schools)
-    from haven.tips import demo as tips_demo  # last: the demo tips are answered by the users
+    return district
 
-    tips = tips_demo.load(district)
-    from haven.cases import demo as cases_demo  # after the users: they are the cases' teams
 
-    cases_demo.load()
-    from haven.visitors import demo as visitors_demo  # after the users: the front desk checks in
-
-    visitors_demo.load(district)
-    from haven.volunteers import demo as volunteers_demo  # after visitors: volunteers check in
-
-    volunteers_demo.load(district)
-    from haven.emergencies import demo as emergencies_demo  # after the roster and the users
-
-    emergencies_demo.load(district)
+def counts(district: District) -> dict[str, int]:
+    """What the demo district's roster holds."""
     return {
         "schools": School.objects.filter(district=district).count(),
         "students": Student.objects.filter(school__district=district).count(),
@@ -238,7 +227,6 @@ def load() -> dict[str, int]:
         .count(),
         "sections": Section.objects.filter(school__district=district).count(),
         "users": User.objects.filter(is_demo=True).count(),
-        "tips": tips,
     }
 
 

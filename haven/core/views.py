@@ -1,4 +1,4 @@
-"""Staff pages for the roster, and the home page."""
+"""Staff pages for the roster."""
 
 from __future__ import annotations
 
@@ -14,15 +14,6 @@ from haven.accounts.shell import current_school
 from haven.audit import services as audit
 from haven.core import services
 from haven.core.models import Section, Student
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    school = current_school(request)
-    return render(
-        request, "core/home.html", {"school": school, "cards": services.home_cards(user, school)}
-    )
 
 
 def _require(request: HttpRequest, perm: Perm) -> None:

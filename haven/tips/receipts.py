@@ -96,3 +96,12 @@ def appears_in(receipt_digits: str, text: str) -> bool:
         return False
     flattened = "".join(c for c in _ascii_digits(text) if "0" <= c <= "9")
     return receipt_digits in flattened
+
+
+def count_by_pepper() -> dict[str, int]:
+    """How many stored receipts each pepper salted (``haven keys`` reports it)."""
+    from django.db.models import Count
+
+    from haven.tips.models import Tip
+
+    return dict(Tip.objects.values_list("receipt_pepper").annotate(n=Count("pk")))

@@ -28,7 +28,7 @@ ALLOWED = {
     "core/api.py": {"role_assignments"},
     # First start in production: says how to create the first administrator while nobody holds a
     # role yet.
-    "core/management/commands/run.py": {"role_assignments__isnull"},
+    "home/management/commands/run.py": {"role_assignments__isnull"},
 }
 
 ROLE_MODELS = {"Role", "RoleAssignment"}

@@ -127,7 +127,7 @@ def test_an_auditor_reads_only_their_own_districts_events_break_glass_reasons_in
 
 def break_glass_card(user) -> str:  # type: ignore[no-untyped-def]
     """The home page's count of emergency accesses on record, as ``user`` sees it."""
-    from haven.core.services import home_cards
+    from haven.home.cards import home_cards
 
     [card] = [c for c in home_cards(user, None) if c.title == "Emergency accesses on record"]
     return card.value

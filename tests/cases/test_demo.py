@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from haven.cases import demo as cases_demo
 from haven.cases.models import Case, Note, Referral, StepRecord
-from haven.core import demo
+from haven.home import demo
 
 
 def test_demo_cases_are_at_every_step_with_notes_everywhere_and_load_once(db):

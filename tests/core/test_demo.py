@@ -9,6 +9,7 @@ from django.core.management import call_command
 from haven.accounts.models import RoleAssignment, User
 from haven.core import demo
 from haven.core.models import GuardianLink, School, Section, Student
+from haven.home import demo as whole_demo
 
 
 def _snapshot() -> list[tuple]:
@@ -16,9 +17,9 @@ def _snapshot() -> list[tuple]:
 
 
 def test_demo_is_idempotent_and_deterministic(db):
-    first = demo.load()
+    first = whole_demo.load()
     snapshot = _snapshot()
-    second = demo.load()
+    second = whole_demo.load()
     assert first == second
     assert _snapshot() == snapshot
     assert first["students"] >= 300
@@ -43,13 +44,13 @@ def test_demo_has_two_schools_and_every_sign_in(db):
 
 
 def test_demo_has_restricted_guardians(db):
-    demo.load()
+    whole_demo.load()
     assert GuardianLink.objects.filter(can_pick_up=False, custody_restriction=False).exists()
     assert GuardianLink.objects.filter(custody_restriction=True, can_pick_up=False).exists()
 
 
 def test_demo_teacher_has_a_class(db):
-    demo.load()
+    whole_demo.load()
     assert Section.objects.filter(teachers__user__username="teacher").exists()
 
 

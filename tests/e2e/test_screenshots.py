@@ -34,11 +34,12 @@ def demo(db, settings, live_server):
     from haven.cases import cstag
     from haven.cases.models import AssessmentModel
     from haven.core import demo
+    from haven.home import demo as whole_demo
 
     # The live server's database is flushed between tests: put the shipped models back first.
     if not AssessmentModel.objects.filter(slug="cstag").exists():
         cstag.install_builtin()
-    demo.load()
+    whole_demo.load()
     return demo
 
 

@@ -10,7 +10,6 @@ import pytest
 import time_machine
 
 from haven.accounts.models import User
-from haven.core import demo
 from haven.core.models import School, Section
 from haven.emergencies import compliance, drills, services
 from haven.emergencies import demo as emergencies_demo
@@ -24,6 +23,7 @@ from haven.emergencies.models import (
     RollCall,
     RollCallEntry,
 )
+from haven.home import demo
 
 TODAY = dt.datetime(2026, 11, 18, 8, 0, tzinfo=ZoneInfo("America/New_York"))
 

@@ -434,7 +434,7 @@ def test_an_empty_contact_is_anonymous(people):
 
 
 def test_the_demo_has_realistic_tips_of_every_kind_and_loading_twice_changes_nothing(db):
-    from haven.core import demo
+    from haven.home import demo
     from haven.tips import demo as tips_demo
     from haven.tips.models import OnCallShift, SavedReply
 

@@ -192,6 +192,26 @@ def _signal_seen_at(user: Any, school: School, signal_id: Any) -> bool:
     return policy.visible_to(user, signal).filter(pk=signal_id, school=school).exists()
 
 
+def open_from_signal(user: Any, signal: Any, case_type: str, note: str) -> Case:
+    """Open a case from a confirmed triage signal: its school and student, a priority from its
+    urgency. Triage's review calls it through the opener this app registers (``CasesConfig``)."""
+    from haven.triage.models import Urgency
+
+    priority = {
+        Urgency.IMMINENT: Priority.URGENT,
+        Urgency.HIGH: Priority.HIGH,
+    }.get(Urgency(signal.urgency), Priority.ROUTINE)
+    return open_case(
+        user,
+        school=signal.school,
+        type=case_type,
+        student=signal.student,
+        priority=priority,
+        summary=note,
+        source_signal_id=signal.pk,
+    )
+
+
 def open_case(
     user: Any,
     *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -63,37 +64,25 @@ def suggested_case_type(signal: Signal) -> str:
     return "self_harm" if harm_to_self else "threat"
 
 
+#: ``(user, signal, case type, note) -> case``: the cases app's own service, which it registers
+#: here when it loads (:func:`use_case_opener`); triage sits below cases and does not import it.
+CaseOpener = Callable[[Any, Signal, str, str], Any]
+_case_opener: list[CaseOpener] = []
+
+
+def use_case_opener(opener: CaseOpener) -> None:
+    _case_opener[:] = [opener]
+
+
 def cases_available() -> bool:
-    return apps.is_installed("haven.cases")
+    return apps.is_installed("haven.cases") and bool(_case_opener)
 
 
 def _open_case(user: Any, signal: Signal, case_type: str, note: str) -> int | None:
     """Open a case from the signal through the cases app's own service, when it is installed."""
     if not cases_available():
         return None
-    from haven.cases import services as cases
-
-    from_signal = getattr(cases, "open_from_signal", None)
-    if from_signal is not None:
-        return int(from_signal(user, signal).pk)
-    open_case = getattr(cases, "open_case", None)
-    if open_case is None:
-        return None
-    from haven.cases.models import Priority
-
-    priority = {
-        Urgency.IMMINENT: Priority.URGENT,
-        Urgency.HIGH: Priority.HIGH,
-    }.get(Urgency(signal.urgency), Priority.ROUTINE)
-    case = open_case(
-        user,
-        school=signal.school,
-        type=case_type or suggested_case_type(signal),
-        student=signal.student,
-        priority=priority,
-        summary=note,
-        source_signal_id=signal.pk,
-    )
+    case = _case_opener[0](user, signal, case_type or suggested_case_type(signal), note)
     return int(case.pk)
 
 

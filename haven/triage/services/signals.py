@@ -389,12 +389,22 @@ def _recipients(signal: Signal, now: datetime) -> tuple[list[Any], int | None]:
     return [], None
 
 
+#: The tip line's on-call rota (a module with ``next_tier``, ``responders_for`` and
+#: ``DISTRICT_TIER``), registered by the tips app when it loads (:func:`use_rota`): the tip line
+#: sits above triage, which does not import it.
+_rota: list[Any] = []
+
+
+def use_rota(rota: Any) -> None:
+    _rota[:] = [rota]
+
+
 def _on_call(signal: Signal, now: datetime) -> tuple[list[Any], int]:
     """The first on-call tier with someone who may see the signal, as for a life-safety tip."""
-    if not apps.is_installed("haven.tips"):
+    if not apps.is_installed("haven.tips") or not _rota:
         reviewers = policy.holders(Perm.TRIAGE_REVIEW, signal.school, can_see=signal)
         return list(reviewers.order_by("pk")), 1
-    from haven.tips import oncall
+    oncall = _rota[0]
 
     like_a_tip = SimpleNamespace(
         pk=None,

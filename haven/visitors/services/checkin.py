@@ -61,6 +61,12 @@ def _text(errors: dict[str, str], name: str, value: Any, *, required: bool) -> s
     return text
 
 
+#: The volunteers app's front-desk services (``for_check_in``, ``record_visit``), registered by it
+#: when it loads (``VolunteersConfig.ready``): volunteers build on visits, so visitors does not
+#: import them.
+VOLUNTEERS: list[Any] = []
+
+
 def check_in(
     actor: Any,
     school: Any,
@@ -94,13 +100,14 @@ def check_in(
         errors["expected"] = _("This expected visitor has already arrived or was cancelled.")
     if details.person is not None and details.person.district_id != school.district_id:
         errors["person"] = _("This saved visitor belongs to another district.")
+    if kind == Visit.Kind.VOLUNTEER and not VOLUNTEERS:
+        errors["kind"] = _("Not a kind of visit.")  # the volunteers app is not installed
     if errors:
         raise ValidationError(errors)
     volunteer = None
     if kind == Visit.Kind.VOLUNTEER:
         # Only an eligible volunteer gets a volunteer badge; ValidationError on "kind" says why not.
-        from haven.volunteers import services as volunteers
-
+        volunteers = VOLUNTEERS[0]
         volunteer = volunteers.for_check_in(school, details)
     cleaned_photo = photos.clean(photo) if photo else None
 

@@ -20,9 +20,7 @@ import secrets
 from collections import Counter
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count
 
 from haven.audit import services as audit
 from haven.core import crypto, fields, storage
@@ -151,18 +149,15 @@ class Command(BaseCommand):
     def _report_peppers(self) -> None:
         """How many receipts each pepper salted: a pepper may be removed from HAVEN_PEPPERS once
         no receipt needs it (a tip re-digests onto the newest when its reporter comes back)."""
-        if not apps.is_installed("haven.tips"):
-            return
-        from haven.tips.models import Tip
-
         configured = [crypto.pepper_id(p) for p in crypto.peppers()]
-        counts = Counter(dict(Tip.objects.values_list("receipt_pepper").annotate(n=Count("pk"))))
-        for position, pepper in enumerate(configured, start=1):
-            self.stdout.write(f"pepper #{position} ({pepper}): {counts.pop(pepper, 0)} receipt(s)")
-        for pepper, count in sorted(counts.items()):
-            legacy = pepper == crypto.LEGACY
-            what = "the audit key, before peppers" if legacy else "not in HAVEN_PEPPERS"
-            self.stdout.write(f"{pepper} ({what}): {count} receipt(s)")
+        for noun, count_by_pepper in crypto.PEPPERED.items():
+            counts = Counter(count_by_pepper())
+            for position, pepper in enumerate(configured, start=1):
+                self.stdout.write(f"pepper #{position} ({pepper}): {counts.pop(pepper, 0)} {noun}")
+            for pepper, count in sorted(counts.items()):
+                legacy = pepper == crypto.LEGACY
+                what = "the audit key, before peppers" if legacy else "not in HAVEN_PEPPERS"
+                self.stdout.write(f"{pepper} ({what}): {count} {noun}")
 
     def _report(self, result: Rotation, verb: str, noun: str) -> None:
         if self.verbosity >= 1 and result.seen:
