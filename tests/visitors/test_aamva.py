@@ -11,6 +11,7 @@ import pytest
 
 from haven.visitors import aamva
 from haven.visitors.aamva import AamvaError, parse, parse_header
+from haven.visitors.aamva.elements import _normalise
 
 VECTORS = Path(__file__).resolve().parents[1] / "fixtures" / "aamva"
 VECTOR_FILES = sorted(VECTORS.glob("*.json"))
@@ -86,9 +87,9 @@ def test_vector_survives_mangled_separators(path: Path, mangle):
 def test_vector_without_its_header_still_gives_the_holder(path: Path):
     vector = json.loads(path.read_text(encoding="utf-8"))
     text = vector["payload"]
-    header = parse_header(aamva._normalise(text))
+    header = parse_header(_normalise(text))
     assert header is not None
-    body = aamva._normalise(text)[header.end :]
+    body = _normalise(text)[header.end :]
     for variant in (body, re.sub(r"[\n\r\x1e]", "", body)):
         got = parse(variant).to_api()
         assert got["aamva_version"] == 0  # unknown without the header

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from haven.visitors import aamva
 from haven.visitors.aamva import AamvaError, License, parse
+from haven.visitors.aamva.names import _EMPTY_NAMES, _POSITIONAL_SUFFIXES, _SUFFIXES
 
 VECTORS = Path(__file__).resolve().parents[1] / "fixtures" / "aamva"
 PAYLOADS = [
@@ -196,7 +197,7 @@ def test_payload_with_characters_replaced_parses_or_is_refused(text, data):
 
 # --- well-formed cards, generated ---------------------------------------------------------------
 
-NOT_A_NAME = aamva._SUFFIXES | aamva._POSITIONAL_SUFFIXES | aamva._EMPTY_NAMES
+NOT_A_NAME = _SUFFIXES | _POSITIONAL_SUFFIXES | _EMPTY_NAMES
 WORD = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=12).filter(
     lambda w: w not in NOT_A_NAME
 )

@@ -23,8 +23,6 @@ from haven.tips.models import (
 
 log = logging.getLogger(__name__)
 
-log = logging.getLogger(__name__)
-
 
 def notify_first_tier(tip: Tip, now: datetime) -> dict[str, Any]:
     """Within the submission's transaction, in a savepoint of its own: the tip is stored and the
@@ -101,6 +99,3 @@ def escalate_overdue(now: datetime | None = None) -> int:
             audit.record(None, "update", tip, detail=detail)
             moved += 1
     return moved
-
-
-# --- the reporter's side --------------------------------------------------------------------------

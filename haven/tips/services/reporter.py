@@ -112,6 +112,3 @@ def reporter_thread(tip: Tip) -> list[Message]:
     """What the reporter sees: the dialogue without internal notes, and no responder's name
     unless they signed."""
     return list(tip.messages.filter(internal=False).prefetch_related("attachments"))
-
-
-# --- the responders' side -------------------------------------------------------------------------

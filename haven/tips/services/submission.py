@@ -37,9 +37,6 @@ LIFE_SAFETY_REASON_REPORTER = "reporter: someone is in danger now"
 LIFE_SAFETY_REASON_TRIAGE = "triage: imminent"
 
 
-log = logging.getLogger(__name__)
-
-
 @dataclass
 class TipInput:
     """What a reporter submits, before validation (from the form or the API)."""
@@ -270,6 +267,3 @@ def delete_files(files: Iterable[tuple[Any, str]]) -> None:
             storage.delete(name)
         except OSError:
             log.warning("could not delete an attachment file of a removed tip", exc_info=True)
-
-
-# --- escalation -----------------------------------------------------------------------------------

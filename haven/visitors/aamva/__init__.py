@@ -42,9 +42,6 @@ from haven.visitors.aamva.elements import _read_date as _read_date
 from haven.visitors.aamva.elements import _segment as _segment
 from haven.visitors.aamva.elements import _value_score as _value_score
 from haven.visitors.aamva.elements import parse_header as parse_header
-from haven.visitors.aamva.names import _EMPTY_NAMES as _EMPTY_NAMES
-from haven.visitors.aamva.names import _POSITIONAL_SUFFIXES as _POSITIONAL_SUFFIXES
-from haven.visitors.aamva.names import _SUFFIXES as _SUFFIXES
 from haven.visitors.aamva.names import _split_full_name as _split_full_name
 from haven.visitors.aamva.names import _split_given as _split_given
 from haven.visitors.aamva.names import _split_suffix as _split_suffix
