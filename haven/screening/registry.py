@@ -44,6 +44,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from haven.audit import services as audit
+from haven.core.problems import Problem, Refused
 from haven.screening.models import Registrant, RegistryImport
 from haven.screening.names import normalise, parse_full
 
@@ -94,28 +95,8 @@ _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    reason: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}:{self.line}: {self.reason}"
-            if self.line
-            else f"{self.file}: {self.reason}"
-        )
-
-
-class RegistryError(Exception):
+class RegistryError(Refused):
     """The file cannot be imported; nothing was written. ``problems`` says why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        shown = "; ".join(str(p) for p in problems[:3])
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        super().__init__(f"{shown}{more}")
 
 
 @dataclass

@@ -15,8 +15,9 @@ from typing import Any
 from django.db import DatabaseError, transaction
 
 from haven.audit import services as audit
+from haven.core.problems import Problem
 from haven.core.roster.checking import Progress
-from haven.core.roster.problems import MAX_LISTED, Problem, RosterError
+from haven.core.roster.problems import MAX_LISTED, RosterError
 from haven.core.roster.reading import read_export
 from haven.core.roster.writing import ImportResult, Writer
 

@@ -13,7 +13,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from haven.core.roster.problems import Problem, RosterError
+from haven.core.problems import Problem
+from haven.core.roster.problems import RosterError
 from haven.core.roster.rows import Row
 
 MAX_FILE_BYTES = 512 * 1024 * 1024  # one CSV; a district's largest export is far smaller

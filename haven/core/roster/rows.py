@@ -15,7 +15,7 @@ from typing import Any
 from django.db import models
 
 from haven.core.models import GuardianLink, Staff, Student
-from haven.core.roster.problems import Problem
+from haven.core.problems import Problem
 
 
 @dataclass
