@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "haven.triage",
     "haven.visitors",
     "haven.volunteers",
+    "haven.training",
 ]
 
 MIDDLEWARE = [
