@@ -23,7 +23,7 @@ never import a module of the package directly:
 * One module per area with its models' scopes (``@scope("app.model")``) and its ``may_*`` rules:
   ``roster``, ``tips``, ``cases``, ``visitors`` (with screening and kiosks), ``emergencies``
   (incidents, drills, roll call, reunification), ``volunteers``, ``triage``, ``audit``,
-  ``accounts`` (who manages another person's sign-in). A new app adds its
+  ``accounts`` (who manages another person's sign-in), ``training``. A new app adds its
   scopes and rules in a module of its own here, imported below so that its scopes register when
   the policy is imported.
 """
@@ -81,6 +81,12 @@ from haven.access.policy.emergencies import (
     may_see_accountability_names,
 )
 from haven.access.policy.recipients import auditors, holders, school_holders, users_with_perm
+from haven.access.policy.training import (
+    may_extend_training_due,
+    may_oversee_training,
+    may_see_training_record,
+    may_take_training,
+)
 from haven.access.policy.triage import may_classify, may_review_signal
 from haven.access.policy.visitors import (
     MatchSight,
@@ -131,6 +137,7 @@ __all__ = [
     "may_decide_held_release",
     "may_decide_screening",
     "may_download_after_action",
+    "may_extend_training_due",
     "may_handle_referral",
     "may_join_case_team",
     "may_manage_case",
@@ -141,6 +148,7 @@ __all__ = [
     "may_manage_volunteer",
     "may_manage_watchlist",
     "may_open_case",
+    "may_oversee_training",
     "may_publish_summary",
     "may_refer",
     "may_report_roll_call",
@@ -150,6 +158,8 @@ __all__ = [
     "may_see_custody_matches",
     "may_see_screening",
     "may_see_screening_matches",
+    "may_see_training_record",
+    "may_take_training",
     "owns_compartment",
     "perms_for_role",
     "requires_second_factor",
