@@ -230,6 +230,9 @@ def load() -> dict[str, int]:
     from haven.emergencies import demo as emergencies_demo  # after the roster and the users
 
     emergencies_demo.load(district)
+    from haven.training import demo as training_demo  # after the users: they are the learners
+
+    training_demo.load(district)
     return {
         "schools": School.objects.filter(district=district).count(),
         "students": Student.objects.filter(school__district=district).count(),
