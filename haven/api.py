@@ -139,6 +139,7 @@ from haven.emergencies.api import router as emergencies_router  # noqa: E402
 from haven.screening.api import router as screening_router  # noqa: E402
 from haven.tips.api import public as tips_public_router  # noqa: E402
 from haven.tips.api import staff as tips_staff_router  # noqa: E402
+from haven.training.api import router as training_router  # noqa: E402
 from haven.triage.api import router as triage_router  # noqa: E402
 from haven.visitors.api import router as visitors_router  # noqa: E402
 from haven.volunteers.api import router as volunteers_router  # noqa: E402
@@ -155,3 +156,4 @@ api.add_router("/", triage_router)
 api.add_router("/screenings", screening_router)
 api.add_router("/", visitors_router)
 api.add_router("/", volunteers_router)
+api.add_router("/training", training_router)

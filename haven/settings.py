@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "haven.triage",
     "haven.visitors",
     "haven.volunteers",
+    "haven.training",
     "haven.home",  # the top floor: the home page and the demo (docs/architecture.md, "Layers")
 ]
 

@@ -52,6 +52,7 @@ _NAV: list[tuple[Any, str, str, Perm | None]] = [
     (_("Drills"), "emergencies:drills", "clock", Perm.EMERGENCY_COMMAND),
     (_("Audit log"), "audit:log", "shield", Perm.AUDIT_VIEW),
     (_("People"), "accounts:people", "key", Perm.ACCOUNTS_MANAGE),
+    (_("Training"), "training:mine", "check", Perm.TRAINING_TAKE),
     (_("Notifications"), "notify:inbox", "bell", None),
 ]
 

@@ -10,6 +10,7 @@ from haven.cases import demo as cases_demo
 from haven.core import demo as core_demo
 from haven.emergencies import demo as emergencies_demo
 from haven.tips import demo as tips_demo
+from haven.training import demo as training_demo
 from haven.visitors import demo as visitors_demo
 from haven.volunteers import demo as volunteers_demo
 
@@ -23,4 +24,5 @@ def load() -> dict[str, int]:
     visitors_demo.load(district)  # after the users: the front desk checks in
     volunteers_demo.load(district)  # after visitors: volunteers check in
     emergencies_demo.load(district)  # after the roster and the users
+    training_demo.load(district)  # after the users: they are the learners
     return {**core_demo.counts(district), "tips": tips}

@@ -23,7 +23,7 @@ never import a module of the package directly:
 * One module per area with its models' scopes (``@scope("app.model")``) and its ``may_*`` rules:
   ``roster``, ``tips``, ``cases``, ``visitors`` (with screening and kiosks), ``emergencies``
   (incidents, drills, roll call, reunification), ``volunteers``, ``triage``, ``audit``,
-  ``accounts`` (who manages another person's sign-in). A new app adds its
+  ``accounts`` (who manages another person's sign-in), ``training``. A new app adds its
   scopes and rules in a module of its own here, imported below so that its scopes register when
   the policy is imported.
 """
@@ -96,6 +96,12 @@ from haven.access.policy.recipients import (
     users_with_perm,
     who_may_see,
 )
+from haven.access.policy.training import (
+    may_extend_training_due,
+    may_oversee_training,
+    may_see_training_record,
+    may_take_training,
+)
 from haven.access.policy.triage import may_classify, may_review_signal
 from haven.access.policy.visitors import (
     MatchSight,
@@ -153,6 +159,7 @@ __all__ = [
     "may_decide_held_release",
     "may_decide_screening",
     "may_download_after_action",
+    "may_extend_training_due",
     "may_handle_referral",
     "may_join_case_team",
     "may_manage_case",
@@ -163,6 +170,7 @@ __all__ = [
     "may_manage_volunteer",
     "may_manage_watchlist",
     "may_open_case",
+    "may_oversee_training",
     "may_publish_summary",
     "may_raise_district_wide",
     "may_refer",
@@ -174,6 +182,8 @@ __all__ = [
     "may_see_equity",
     "may_see_screening",
     "may_see_screening_matches",
+    "may_see_training_record",
+    "may_take_training",
     "owns_compartment",
     "perms_for_role",
     "requires_second_factor",

@@ -51,9 +51,17 @@ class Perm(StrEnum):
     TRIAGE_REVIEW = "triage.review"  # confirm or dismiss signals; sees sensitive ones
     TRIAGE_QUALITY = "triage.quality"  # the district's false-alarm rates and triage settings
     ACCOUNTS_MANAGE = "accounts.manage"  # issue enrolment codes, reset a lost second factor
+    TRAINING_TAKE = "training.take"  # take the warning-signs modules; one's own transcript
+    TRAINING_OVERSEE = "training.oversee"  # the school's compliance, others' records, extensions
 
 
-_EVERY_STAFF = {Perm.CASES_REFER, Perm.EMERGENCY_RAISE, Perm.EMERGENCY_RECEIVE, Perm.ROLL_CALL}
+_EVERY_STAFF = {
+    Perm.CASES_REFER,
+    Perm.EMERGENCY_RAISE,
+    Perm.EMERGENCY_RECEIVE,
+    Perm.ROLL_CALL,
+    Perm.TRAINING_TAKE,
+}
 _TEAM = _EVERY_STAFF | {
     Perm.ROSTER_VIEW,
     Perm.GUARDIANS_VIEW,
@@ -71,13 +79,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         | {Perm.LEGAL_HOLD, Perm.EMERGENCY_COMMAND}
         | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
         | {Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW, Perm.TRIAGE_QUALITY}
-        | {Perm.ACCOUNTS_MANAGE}
+        | {Perm.ACCOUNTS_MANAGE, Perm.TRAINING_OVERSEE}
     ),
     Role.SCHOOL_ADMIN: frozenset(
         _TEAM
         | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.LEGAL_HOLD}
         | {Perm.EMERGENCY_COMMAND, Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW}
         | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
+        | {Perm.TRAINING_OVERSEE}
     ),
     Role.COUNSELOR: frozenset(_TEAM | {Perm.CASES_CLINICAL, Perm.TRIAGE_REVIEW}),
     Role.SRO: frozenset(

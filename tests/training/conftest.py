@@ -1,0 +1,1 @@
+from tests.training.world import modules, pathway_required  # noqa: F401 - fixtures
