@@ -1,0 +1,1 @@
+"""Tests of Haven under faults: a part down, a full disk, a busy database."""
