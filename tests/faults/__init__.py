@@ -1,1 +1,0 @@
-"""Tests of Haven under faults: a part down, a full disk, a busy database."""
