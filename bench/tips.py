@@ -436,24 +436,28 @@ def flooder(port: int, seconds: float, threads: int, out: Any) -> None:
     challenge with the proof of work. Runs in its own process (its hashing takes no time from the
     normal callers' threads); puts its tally on ``out``."""
     lock = threading.Lock()
-    counts = {"sent": 0, "accepted": 0, "challenged": 0, "other": 0}
+    counts = {"sent": 0, "accepted": 0, "challenged": 0}
     solve_ms: list[float] = []
     end = time.monotonic() + seconds
 
     def run(n: int) -> None:
         conn = _connect(port, "127.0.0.2")
-        proof = ""
+        proof, last_used = "", time.monotonic()
         while time.monotonic() < end:
             headers = {"X-Haven-Proof": proof} if proof else {}
+            if time.monotonic() - last_used > IDLE_RECONNECT:
+                conn.close()  # the server drops a connection idle for 5 s (while solving)
+                conn = _connect(port, "127.0.0.2")
             try:
                 status, body = request(port, "POST", SUBMIT, tip_body(n), conn, headers)
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn, status, body = _connect(port, "127.0.0.2"), 0, b""
-            proof = ""
+            proof, last_used = "", time.monotonic()
             with lock:
                 counts["sent"] += 1
-                counts[{201: "accepted", 429: "challenged"}.get(status, "other")] += 1
+                key = {201: "accepted", 429: "challenged"}.get(status, f"other_{status}")
+                counts[key] = counts.get(key, 0) + 1
             if status == 429:
                 started = time.perf_counter()
                 proof = solve(json.loads(body)["challenge"])
@@ -469,14 +473,15 @@ def flooder(port: int, seconds: float, threads: int, out: Any) -> None:
     out.put({**counts, "solve_ms": solve_ms})
 
 
-def normal_callers(port: int, callers: int, tips: int, gap: float) -> dict[str, Any]:
-    """``callers`` reporters, each from its own address, sending ``tips`` tips ``gap`` s apart."""
+def normal_callers(port: int, callers: int, tips: int, gap: float, net: int) -> dict[str, Any]:
+    """``callers`` reporters, each from its own address (127.0.<net>.x), sending ``tips`` tips
+    ``gap`` s apart."""
     statuses: dict[str, int] = {}
     latencies: list[float] = []
     lock = threading.Lock()
 
     def run(index: int) -> None:
-        source = f"127.0.1.{index + 1}"
+        source = f"127.0.{net}.{index + 1}"
         time.sleep(index * gap / callers)  # spread the callers over one gap
         for n in range(tips):
             started = time.perf_counter()
@@ -549,7 +554,7 @@ def run_flood(args: argparse.Namespace) -> dict[str, object]:
     try:
         server.start()
         tips = 5  # each normal caller's allowance: none of theirs needs a proof
-        baseline = normal_callers(server.port, args.flood_callers, tips, args.flood_gap)
+        baseline = normal_callers(server.port, args.flood_callers, tips, args.flood_gap, 1)
         queue: Any = multiprocessing.get_context("spawn").Queue()
         process = multiprocessing.get_context("spawn").Process(
             target=flooder, args=(server.port, args.flood_seconds, args.flood_threads, queue)
@@ -557,7 +562,7 @@ def run_flood(args: argparse.Namespace) -> dict[str, object]:
         process.start()
         time.sleep(1)  # the flood is under way
         # Other callers (other addresses) than the baseline's: fresh allowances.
-        during = normal_callers(server.port, args.flood_callers, tips, args.flood_gap)
+        during = normal_callers(server.port, args.flood_callers, tips, args.flood_gap, 2)
         flood: dict[str, Any] = queue.get(timeout=args.flood_seconds + 600)
         process.join()
         server.stop()
