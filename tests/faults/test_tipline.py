@@ -138,6 +138,35 @@ def test_with_redis_down_a_flooding_caller_is_still_slowed_per_process_not_refus
     assert _post(Client(REMOTE_ADDR="198.51.100.23")).status_code == 201
 
 
+@pytest.mark.django_db
+def test_a_redis_that_never_answers_does_not_hold_a_tip(people, settings):
+    """A network partition: the connection is accepted, then nothing comes back. The Redis
+    client gives up (its socket timeout, 5 s by default), the throttles count in memory, and the
+    tip is stored. (An alarm after 30 s turns a submission left waiting into a failure instead of
+    a hung suite.)"""
+    import signal
+
+    def waited_too_long(*args):
+        raise TimeoutError("the submission waited on a Redis that never answers")
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel completes the handshake; nobody ever reads or answers
+    previous = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(30)
+    try:
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+        assert _post(Client(REMOTE_ADDR="198.51.100.60")).status_code == 201
+        assert Tip.objects.count() == 1
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        silent.close()
+
+
 class RedisServer:
     """A real redis-server on a free loopback port, with no persistence."""
 
