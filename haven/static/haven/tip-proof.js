@@ -116,7 +116,7 @@
       say(input.getAttribute("data-proof-ready"));
       form.submit();
     } else {
-      say("");
+      say(input.getAttribute("data-proof-done"));
     }
   }
 
