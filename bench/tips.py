@@ -26,7 +26,23 @@ comes from one address. On PostgreSQL the server closes its database connection 
 (``conn_max_age`` 0 in the output): the configured 60 s leaks connections under ASGI.
 ``--workers`` server processes (default: one per core; ``haven run`` starts one).
 
+A second JSON line, ``tips-flood``, measures what a flood from one caller costs, with the
+throttles as in production (``HAVEN_TIP_THROTTLE_SCALE`` 1, one server process, SQLite): each
+client connects from its own loopback address (127.0.0.x), so the server sees distinct callers.
+
+* **normal callers** (``--flood-callers``, each sending its 5 tips an hour, one every
+  ``--flood-gap`` seconds): first alone (*baseline*), then while one caller floods;
+* **the flooder** (a separate process, ``--flood-threads`` connections from one address) sends back
+  to back; answered 429 with a challenge, it computes the proof of work in Python (hashlib: a
+  sender with native code, far faster than a browser) and sends again;
+* **proof-of-work cost** per difficulty: in Python, and in the page's own script
+  (``haven/static/haven/tip-proof.js``) under node, the JavaScript engine of Chromium, when
+  ``node`` is installed.
+
+Target: every normal caller's tip answered 201 during the flood (none refused or slowed).
+
     python bench/tips.py [--seconds 60] [--rate 20] [--reporters 50] [--workers N]
+    python bench/tips.py --flood-only [--flood-seconds 20]
 """
 
 from __future__ import annotations
@@ -46,10 +62,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHOOL = "bench-high"
+SUBMIT = "/api/v1/public/tips"
 CATEGORIES = ["bullying", "harassment", "drugs_alcohol", "violence_threat", "weapon", "other"]
 TARGET = {"tips_per_s": 20, "p99_ms": 500}
 IDLE_RECONNECT = 4.0  # seconds; uvicorn closes a kept-alive connection idle for 5
@@ -83,7 +101,9 @@ def percentile(values: list[float], q: float) -> float:
 class Server:
     """Haven on a free loopback port, in its own process, with its own data directory."""
 
-    def __init__(self, data_dir: Path, database_url: str, workers: int) -> None:
+    def __init__(
+        self, data_dir: Path, database_url: str, workers: int, throttle_scale: int = 1000
+    ) -> None:
         self.port = free_port()
         self.log = data_dir / "server.log"
         from cryptography.fernet import Fernet
@@ -98,7 +118,7 @@ class Server:
             "REDIS_URL": "",  # nothing of the bench's may reach a shared Redis
             "HAVEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "HAVEN_AUDIT_KEY": "bench-audit-key-" + secrets.token_hex(16),
-            "HAVEN_TIP_THROTTLE_SCALE": "1000",
+            "HAVEN_TIP_THROTTLE_SCALE": str(throttle_scale),
             "HAVEN_LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
         }
@@ -175,11 +195,15 @@ def request(
     path: str,
     body: bytes | None = None,
     conn: http.client.HTTPConnection | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        headers = {"Content-Type": "application/json"} if body is not None else {}
+        headers = {
+            **({"Content-Type": "application/json"} if body is not None else {}),
+            **(headers or {}),
+        }
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         return response.status, response.read()
@@ -388,6 +412,185 @@ def scrypt_ms(rounds: int = 20) -> float:
     return (time.perf_counter() - started) / rounds * 1000
 
 
+# --- a flood from one caller -------------------------------------------------------------------
+
+
+def _connect(port: int, source: str) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(source, 0))
+
+
+def solve(challenge: dict[str, object]) -> str:
+    """The proof of work, as the server checks it (haven.tips.throttle.solves)."""
+    token = str(challenge["token"])
+    work, bits = token.rsplit(".", 1)[1], int(challenge["bits"])  # type: ignore[call-overload]
+    nonce = 0
+    while True:
+        digest = hashlib.sha256(f"{work}:{nonce}".encode()).digest()
+        if 256 - int.from_bytes(digest, "big").bit_length() >= bits:
+            return f"{token}:{nonce}"
+        nonce += 1
+
+
+def flooder(port: int, seconds: float, threads: int, out: Any) -> None:
+    """One caller (127.0.0.2) sending back to back from ``threads`` connections, answering every
+    challenge with the proof of work. Runs in its own process (its hashing takes no time from the
+    normal callers' threads); puts its tally on ``out``."""
+    lock = threading.Lock()
+    counts = {"sent": 0, "accepted": 0, "challenged": 0}
+    solve_ms: list[float] = []
+    end = time.monotonic() + seconds
+
+    def run(n: int) -> None:
+        conn = _connect(port, "127.0.0.2")
+        proof, last_used = "", time.monotonic()
+        while time.monotonic() < end:
+            headers = {"X-Haven-Proof": proof} if proof else {}
+            if time.monotonic() - last_used > IDLE_RECONNECT:
+                conn.close()  # the server drops a connection idle for 5 s (while solving)
+                conn = _connect(port, "127.0.0.2")
+            try:
+                status, body = request(port, "POST", SUBMIT, tip_body(n), conn, headers)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn, status, body = _connect(port, "127.0.0.2"), 0, b""
+            proof, last_used = "", time.monotonic()
+            with lock:
+                counts["sent"] += 1
+                key = {201: "accepted", 429: "challenged"}.get(status, f"other_{status}")
+                counts[key] = counts.get(key, 0) + 1
+            if status == 429:
+                started = time.perf_counter()
+                proof = solve(json.loads(body)["challenge"])
+                with lock:
+                    solve_ms.append((time.perf_counter() - started) * 1000)
+        conn.close()
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    out.put({**counts, "solve_ms": solve_ms})
+
+
+def normal_callers(port: int, callers: int, tips: int, gap: float, net: int) -> dict[str, Any]:
+    """``callers`` reporters, each from its own address (127.0.<net>.x), sending ``tips`` tips
+    ``gap`` s apart."""
+    statuses: dict[str, int] = {}
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def run(index: int) -> None:
+        source = f"127.0.{net}.{index + 1}"
+        time.sleep(index * gap / callers)  # spread the callers over one gap
+        for n in range(tips):
+            started = time.perf_counter()
+            conn = _connect(port, source)
+            try:
+                status, _ = request(port, "POST", SUBMIT, tip_body(n), conn)
+            except (OSError, http.client.HTTPException) as exc:
+                status = type(exc).__name__  # type: ignore[assignment]
+            finally:
+                conn.close()
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+            time.sleep(gap)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    accepted = statuses.get("201", 0)
+    return {
+        "sent": callers * tips,
+        "accepted": accepted,
+        "accepted_per_s": round(accepted / elapsed, 2),
+        "statuses": statuses,
+        "p50_ms": round(percentile(latencies, 0.5), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+    }
+
+
+def pow_cost(bits_range: range, rounds: int) -> dict[str, object]:
+    """Milliseconds to find a proof, per difficulty: in Python (hashlib), and in the page's script
+    (node)."""
+    python: dict[str, float] = {}
+    for bits in bits_range:
+        times = []
+        for r in range(rounds):
+            started = time.perf_counter()
+            solve({"token": f"0.0.{bits}.0.{secrets.token_hex(12)}{r}", "bits": bits})
+            times.append((time.perf_counter() - started) * 1000)
+        python[str(bits)] = round(sorted(times)[len(times) // 2], 1)
+    out: dict[str, object] = {"python_median_ms": python}
+    node = shutil.which("node")
+    script = ROOT / "haven" / "static" / "haven" / "tip-proof.js"
+    if node:
+        program = (
+            f"const p = require({json.dumps(str(script))}); const out = {{}};"
+            f"for (const bits of {json.dumps(list(bits_range))}) {{ const times = [];"
+            f" for (let r = 0; r < {rounds}; r++) {{ const work = Math.random().toString(16)"
+            ".slice(2, 14) + r; const t = Date.now();"
+            " p.solve(work, bits, () => times.push(Date.now() - t), 0, 1e12); }"
+            " times.sort((a, b) => a - b); out[bits] = times[Math.floor(times.length / 2)]; }"
+            " console.log(JSON.stringify(out));"
+        )
+        done = subprocess.run(  # noqa: S603 - node from PATH, our own program
+            [node, "-e", program], capture_output=True, text=True, check=True, timeout=600
+        )
+        out["page_script_node_median_ms"] = json.loads(done.stdout)
+    return out
+
+
+def run_flood(args: argparse.Namespace) -> dict[str, object]:
+    import multiprocessing
+
+    data_dir = Path(tempfile.mkdtemp(prefix="haven-bench-flood-"))
+    server = Server(data_dir, "", 1, throttle_scale=1)
+    try:
+        server.start()
+        tips = 5  # each normal caller's allowance: none of theirs needs a proof
+        baseline = normal_callers(server.port, args.flood_callers, tips, args.flood_gap, 1)
+        queue: Any = multiprocessing.get_context("spawn").Queue()
+        process = multiprocessing.get_context("spawn").Process(
+            target=flooder, args=(server.port, args.flood_seconds, args.flood_threads, queue)
+        )
+        process.start()
+        time.sleep(1)  # the flood is under way
+        # Other callers (other addresses) than the baseline's: fresh allowances.
+        during = normal_callers(server.port, args.flood_callers, tips, args.flood_gap, 2)
+        flood: dict[str, Any] = queue.get(timeout=args.flood_seconds + 600)
+        process.join()
+        server.stop()
+        rows, _ = count_stored("", data_dir)
+        solve_ms: list[float] = flood.pop("solve_ms")
+        return {
+            "bench": "tips-flood",
+            "server_workers": 1,
+            "flood_seconds": args.flood_seconds,
+            "normal_callers": args.flood_callers,
+            "normal_baseline": baseline,
+            "normal_during_flood": during,
+            "flooder": {
+                **flood,
+                "accepted_per_s": round(flood["accepted"] / args.flood_seconds, 2),
+                "solve_ms_p50": round(percentile(solve_ms, 0.5), 1),
+                "solve_ms_max": round(max(solve_ms, default=0.0), 1),
+            },
+            "tips_in_database": rows,
+            "tips_answered_201": baseline["accepted"] + during["accepted"] + flood["accepted"],
+            "pow_cost": pow_cost(range(16, 21), args.pow_rounds),
+            "meets_target": during["accepted"] == during["sent"],
+        }
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60, help="sustained phase (default 60)")
@@ -397,7 +600,16 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=5)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--flood-seconds", type=float, default=20)
+    parser.add_argument("--flood-threads", type=int, default=4)
+    parser.add_argument("--flood-callers", type=int, default=10)
+    parser.add_argument("--flood-gap", type=float, default=1.0)
+    parser.add_argument("--pow-rounds", type=int, default=9)
+    parser.add_argument("--flood-only", action="store_true", help="only the tips-flood line")
     args = parser.parse_args()
+    if args.flood_only:
+        print(json.dumps(run_flood(args), separators=(",", ":")))
+        return
 
     digest_ms = scrypt_ms()
     cores = os.cpu_count() or 1
@@ -421,6 +633,7 @@ def main() -> None:
         out["postgres"] = with_postgres(url, args)
     out["load_average_at_end"] = round(os.getloadavg()[0], 1)
     print(json.dumps(out, separators=(",", ":")))
+    print(json.dumps(run_flood(args), separators=(",", ":")))
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ from django.core.exceptions import (
     TooManyFilesSent,
     ValidationError,
 )
-from django.db import OperationalError
-from django.http import Http404, HttpRequest
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -34,6 +34,9 @@ public = Router(tags=["tip line (public)"], auth=None)
 staff = Router(tags=["tips"])
 
 RECEIPT_HEADER = "HTTP_X_HAVEN_RECEIPT"
+#: A caller past the allowance answers the challenge of its last 429 here: ``token:nonce`` (the
+#: proof of work) or ``token`` alone once the challenge's wait is over.
+PROOF_HEADER = "HTTP_X_HAVEN_PROOF"
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 
@@ -62,6 +65,21 @@ class ReceiptOut(Schema):
     receipt: str
     status: str
     life_safety: bool
+
+
+class ChallengeOut(Schema):
+    token: str
+    bits: int
+    wait_seconds: int
+
+
+class SlowDownOut(Schema):
+    detail: str
+    challenge: ChallengeOut
+
+
+class BusyOut(Schema):
+    detail: str
 
 
 class MessageIn(Schema):
@@ -112,31 +130,52 @@ def _too_many(limit: throttle.Limit) -> HttpError:
     return HttpError(429, f"Too many requests. Try again in {throttle.retry_after(limit)} seconds.")
 
 
-def _submission_allowed(request: HttpRequest, school: str) -> None:
-    who = throttle.caller(request)
-    for limit, scope in (
-        (throttle.CALLER_SUBMIT, who),
-        (throttle.SCHOOL_SUBMIT, school or "district"),
-        (throttle.GLOBAL_SUBMIT, "all"),
-    ):
-        if throttle.exceeded(limit, scope):
-            raise _too_many(limit)
-    for limit, scope in (
-        (throttle.CALLER_SUBMIT, who),
-        (throttle.SCHOOL_SUBMIT, school or "district"),
-        (throttle.GLOBAL_SUBMIT, "all"),
-    ):
-        throttle.hit(limit, scope)
+NOT_STORED = (
+    "The tip line is very busy and nothing was stored. Please try again in a minute. "
+    "If someone is in danger right now, call 911."
+)
 
 
-@public.post("/tips", response={201: ReceiptOut}, url_name="public_tip_submit")
+@public.post(
+    "/tips",
+    response={201: ReceiptOut, 429: SlowDownOut, 503: BusyOut},
+    url_name="public_tip_submit",
+)
 def submit_tip(request: HttpRequest):
-    """Submit a tip as JSON, or as multipart with a `data` part (the same JSON) and `files`."""
-    payload, files = _read_submission(request)
-    _submission_allowed(request, payload.school)
-    with _busy_is_503():
+    """Submit a tip as JSON, or as multipart with a `data` part (the same JSON) and `files`.
+
+    A caller who sent many tips in the last hour gets a 429 with a challenge instead of a receipt:
+    send the tip again with `X-Haven-Proof: <token>:<nonce>`, where SHA-256 of
+    `<last part of token>:<nonce>` starts with `bits` zero bits, or with `X-Haven-Proof: <token>`
+    after `wait_seconds` (also in `Retry-After`). A 503 means nothing was stored: send it again."""
+    payload, files = _read_submission(request)  # a bad body is refused before it is counted
+    admission = throttle.admit(request, request.META.get(PROOF_HEADER, ""))
+    if admission.challenge is not None:
+        return _slow_down(admission.challenge)
+    try:
         tip, receipt = services.submit(_tip_input(payload, files))
+    except services.NotStored:
+        admission.release()
+        return JsonResponse({"detail": NOT_STORED}, status=503, headers={"Retry-After": "60"})
+    except BaseException:
+        admission.release()  # refused (422) or failed: not stored, not counted
+        raise
     return Status(201, {"receipt": receipt, "status": tip.status, "life_safety": tip.life_safety})
+
+
+def _slow_down(challenge: throttle.Challenge) -> JsonResponse:
+    wait = challenge.seconds_left()
+    return JsonResponse(
+        {
+            "detail": (
+                "Many tips came from your network in the last hour: send this one again with "
+                f"the proof of work in X-Haven-Proof, or after {wait} seconds with the token alone."
+            ),
+            "challenge": {"token": challenge.token, "bits": challenge.bits, "wait_seconds": wait},
+        },
+        status=429,
+        headers={"Retry-After": str(max(1, wait))},
+    )
 
 
 def _tip_input(payload: TipIn, files: list[Any]) -> services.TipInput:
@@ -163,13 +202,9 @@ def _busy_is_503() -> Iterator[None]:
     of connections) is a clear 503 — nothing was stored, try again — never a 500."""
     try:
         yield
-    except OperationalError as exc:
+    except (OperationalError, InterfaceError) as exc:
         log.warning("the tip line's database was too busy; nothing was stored: %s", type(exc))
-        raise HttpError(
-            503,
-            "The tip line is very busy and nothing was stored. Please try again in a minute. "
-            "If someone is in danger right now, call 911.",
-        ) from exc
+        raise HttpError(503, NOT_STORED) from exc
 
 
 def _read_body(request: HttpRequest, *, multipart_files: bool = False) -> tuple[Any, list[Any]]:
@@ -220,13 +255,11 @@ def _reporter_tip(request: HttpRequest) -> tuple[Tip, str]:
     who = throttle.caller(request)
     if throttle.exceeded(throttle.CALLER_GUESS, who):
         raise _too_many(throttle.CALLER_GUESS)
-    if throttle.exceeded(throttle.GLOBAL_GUESS):
-        raise _too_many(throttle.GLOBAL_GUESS)
     receipt = request.META.get(RECEIPT_HEADER, "")
-    tip = services.find_by_receipt(receipt)
+    with _busy_is_503():
+        tip = services.find_by_receipt(receipt)
     if tip is None:
         throttle.hit(throttle.CALLER_GUESS, who)
-        throttle.hit(throttle.GLOBAL_GUESS)
         raise Http404
     return tip, receipt
 
@@ -267,12 +300,15 @@ def my_tip_message(request: HttpRequest):
     receipt every request is the same 404."""
     tip, receipt = _reporter_tip(request)
     who = throttle.caller(request)
-    if throttle.exceeded(throttle.CALLER_MESSAGE, who):
+    if not throttle.reserve(throttle.CALLER_MESSAGE, who):
         raise _too_many(throttle.CALLER_MESSAGE)
-    throttle.hit(throttle.CALLER_MESSAGE, who)
-    payload = _parse(MessageIn, _read_body(request)[0])
-    with _busy_is_503():
-        message = services.reporter_message(tip, receipt, payload.body)
+    try:
+        payload = _parse(MessageIn, _read_body(request)[0])
+        with _busy_is_503():
+            message = services.reporter_message(tip, receipt, payload.body)
+    except BaseException:
+        throttle.refund(throttle.CALLER_MESSAGE, who)  # refused or failed: not counted
+        raise
     return Status(
         201,
         {

@@ -5,15 +5,25 @@ English or Spanish. The receipt is never put in an address or a redirect: the re
 answer to the POST that stored the tip, and the follow-up pages carry the receipt in a hidden field
 of a POST form.
 
-Throttles are the API's (:mod:`haven.tips.throttle`): a keyed, daily-changing hash of the caller,
-plus per-school and global counters; nothing about the caller is stored.
+Throttles are the API's (:mod:`haven.tips.throttle`, one guard for both): a keyed, daily-changing
+hash of the caller's network, per caller only; nothing about the caller is stored. A caller past
+the allowance is slowed, never turned away: the form carries a challenge that the page's script
+answers with a short proof of work, or that a wait answers without JavaScript.
+
+Every answer is honest: the receipt page means the tip is stored; a fault of the machine (a locked,
+full or lost database, a full disk) before the tip is stored is a 503 that says nothing was stored
+and keeps what was typed.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
 from haven.core.models import District, School
@@ -28,30 +38,29 @@ from haven.tips.forms import (
 )
 from haven.tips.models import Message, Status, Tip
 
+log = logging.getLogger(__name__)
+
 
 def _minutes_left(limit: throttle.Limit) -> int:
     """Minutes until the limit's window ends (at least one)."""
     return max(1, (throttle.retry_after(limit) + 59) // 60)
 
 
-def _submission_blocked(request: HttpRequest, scope: str) -> throttle.Limit | None:
-    who = throttle.caller(request)
-    for limit, key in (
-        (throttle.CALLER_SUBMIT, who),
-        (throttle.SCHOOL_SUBMIT, scope),
-        (throttle.GLOBAL_SUBMIT, "all"),
-    ):
-        if throttle.exceeded(limit, key):
-            return limit
-    return None
+def _faults_are_503(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A public view whose database is locked, full or unreachable answers a clear 503 page (nothing
+    was stored; call 911 if someone is in danger), never a 500."""
 
+    @wraps(view)
+    def wrapper(request: HttpRequest, lang: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, lang, *args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("a public tip-line page met a database fault (%s)", type(exc).__name__)
+            response = render_public(request, "tips/unavailable.html", lang, {}, status=503)
+            response["Retry-After"] = "60"
+            return response
 
-def _count_submission(request: HttpRequest, scope: str) -> None:
-    # Stored tips are counted, not attempts: a reporter who fixes a mistake in the form is not
-    # locked out for it. Bad attempts cost no write, and the form's limits bound their size.
-    throttle.hit(throttle.CALLER_SUBMIT, throttle.caller(request))
-    throttle.hit(throttle.SCHOOL_SUBMIT, scope)
-    throttle.hit(throttle.GLOBAL_SUBMIT, "all")
+    return wrapper
 
 
 def _categories(form: ReportForm) -> list[dict[str, Any]]:
@@ -63,6 +72,7 @@ def _categories(form: ReportForm) -> list[dict[str, Any]]:
 
 
 @public_page
+@_faults_are_503
 def report(request: HttpRequest, lang: str, school: str | None = None) -> HttpResponse:
     """The report form: the district's (with a school select) or one school's."""
     fixed = None
@@ -80,11 +90,12 @@ def report(request: HttpRequest, lang: str, school: str | None = None) -> HttpRe
 
     if request.method != "POST":
         form = ReportForm(schools=schools, initial={"school": request.GET.get("school", "")})
+        challenge = throttle.offer(request)
         return render_public(
             request,
             "tips/report.html",
             lang,
-            {**context, "form": form, "categories": _categories(form)},
+            {**context, "form": form, "categories": _categories(form), "challenge": challenge},
         )
 
     form = ReportForm(request.POST, request.FILES, schools=schools)
@@ -93,29 +104,37 @@ def report(request: HttpRequest, lang: str, school: str | None = None) -> HttpRe
     else:  # a slug from the select; anything else is left to the form to refuse
         chosen = request.POST.get("school", "")
         slug = chosen if any(s.slug == chosen for s in schools or []) else ""
-    scope = slug or "district"
     had_files = bool(request.FILES.getlist("files"))
-    context.update(form=form, had_files=had_files)
+    context.update(form=form, had_files=had_files, categories=_categories(form))
 
-    blocked = _submission_blocked(request, scope)
-    if blocked is not None:
-        context.update(categories=_categories(form), blocked_minutes=_minutes_left(blocked))
-        return render_public(request, "tips/report.html", lang, context, status=429)
+    admission = throttle.admit(request, request.POST.get("proof", ""))
+    if admission.challenge is not None:
+        # Not yet: the same form, with what was typed, and the challenge to meet first.
+        context.update(challenge=admission.challenge, challenged=True)
+        response = render_public(request, "tips/report.html", lang, context, status=429)
+        response["Retry-After"] = str(max(1, admission.challenge.seconds_left()))
+        return response
 
     if form.is_valid():
         try:
             tip, receipt = services.submit(form.tip_input(slug, lang), district=district)
         except ValidationError as error:
             add_service_errors(form, error, ReportForm.SERVICE_FIELDS)
+        except services.NotStored:
+            admission.release()
+            context.update(unavailable=True)
+            response = render_public(request, "tips/report.html", lang, context, status=503)
+            response["Retry-After"] = "60"
+            return response
         else:
-            _count_submission(request, scope)
             return render_public(
                 request,
                 "tips/receipt.html",
                 lang,
                 {**context, "tip": tip, "receipt": receipt},
             )
-    context.update(categories=_categories(form), failed=True)
+    admission.release()  # a refused form costs the reporter nothing
+    context.update(failed=True)
     return render_public(request, "tips/report.html", lang, context, status=400)
 
 
@@ -172,6 +191,7 @@ def _thread(
 
 
 @public_page
+@_faults_are_503
 def follow_up(request: HttpRequest, lang: str) -> HttpResponse:
     """GET: the receipt form. POST: open the tip with the receipt (``action=open``) or reply to the
     school (``action=reply``); each POST checks the receipt again, throttled."""
@@ -180,21 +200,19 @@ def follow_up(request: HttpRequest, lang: str) -> HttpResponse:
 
     form = ReceiptForm(request.POST)
     who = throttle.caller(request)
-    for limit, key in ((throttle.CALLER_GUESS, who), (throttle.GLOBAL_GUESS, "all")):
-        if throttle.exceeded(limit, key):
-            return render_public(
-                request,
-                "tips/follow_up.html",
-                lang,
-                {"form": form, "blocked_minutes": _minutes_left(limit)},
-                status=429,
-            )
+    if throttle.exceeded(throttle.CALLER_GUESS, who):
+        return render_public(
+            request,
+            "tips/follow_up.html",
+            lang,
+            {"form": form, "blocked_minutes": _minutes_left(throttle.CALLER_GUESS)},
+            status=429,
+        )
     receipt = request.POST.get("receipt", "")
     tip = services.find_by_receipt(receipt) if form.is_valid() else None
     if tip is None:
         if form.is_valid():
             throttle.hit(throttle.CALLER_GUESS, who)
-            throttle.hit(throttle.GLOBAL_GUESS, "all")
         return render_public(
             request,
             "tips/follow_up.html",
@@ -207,7 +225,7 @@ def follow_up(request: HttpRequest, lang: str) -> HttpResponse:
         return _thread(request, lang, tip, receipt, ReplyForm())
 
     reply = ReplyForm(request.POST, request.FILES)
-    if throttle.exceeded(throttle.CALLER_MESSAGE, who):
+    if not throttle.reserve(throttle.CALLER_MESSAGE, who):
         return _thread(
             request,
             lang,
@@ -217,7 +235,6 @@ def follow_up(request: HttpRequest, lang: str) -> HttpResponse:
             status=429,
             blocked_minutes=_minutes_left(throttle.CALLER_MESSAGE),
         )
-    throttle.hit(throttle.CALLER_MESSAGE, who)
     if reply.is_valid():
         try:
             services.reporter_message(
@@ -225,7 +242,11 @@ def follow_up(request: HttpRequest, lang: str) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(reply, error, {})
+        except BaseException:
+            throttle.refund(throttle.CALLER_MESSAGE, who)
+            raise
         else:
             return _thread(request, lang, tip, receipt, ReplyForm(), sent=True)
+    throttle.refund(throttle.CALLER_MESSAGE, who)  # a refused message costs nothing
     had_files = bool(request.FILES.getlist("files"))
     return _thread(request, lang, tip, receipt, reply, had_files=had_files, status=400)

@@ -243,7 +243,7 @@ def test_submissions_are_throttled_without_losing_what_was_typed(client, northsi
     body = response.content.decode()
     assert response.status_code == 429
     assert Tip.objects.count() == 1
-    assert "Your report was NOT sent." in body and 'value="Gym"' in body
+    assert "Your report was not sent yet." in body and 'value="Gym"' in body
     assert not RECEIPT.search(body)
 
 

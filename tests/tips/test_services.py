@@ -206,8 +206,10 @@ def test_a_failure_while_storing_files_stores_nothing_at_all(people, monkeypatch
         return real_save(self, name, content)
 
     monkeypatch.setattr(EncryptedFileSystemStorage, "_save", failing_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(services.NotStored) as failed:  # the answer is a 503: nothing stored
         services.submit(tip_input(files=[upload("a.jpg", jpeg_bytes()), upload("b.pdf", PDF)]))
+    cause = failed.value.__cause__
+    assert isinstance(cause, OSError) and "disk full" in str(cause)
     assert len(calls) == 3
     assert not Tip.objects.exists()
     assert not Attachment.objects.exists()

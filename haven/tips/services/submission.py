@@ -7,11 +7,12 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,15 @@ MAX_SUBJECTS = 10
 #: as imminent.
 LIFE_SAFETY_REASON_REPORTER = "reporter: someone is in danger now"
 LIFE_SAFETY_REASON_TRIAGE = "triage: imminent"
+
+
+class NotStored(Exception):
+    """The tip could not be stored (the database was locked, full or unreachable, or the disk
+    full): nothing of it was kept, and the reporter must be told so and asked to try again."""
+
+
+#: Faults of the machine, not of the input: the reporter is told nothing was stored (a 503).
+FAULTS = (OperationalError, InterfaceError, OSError)
 
 
 @dataclass
@@ -181,7 +191,20 @@ def submit(
     scrypt digest) run before the transaction, so the database's write lock is held only for the
     inserts. The first on-call tier is notified in the same transaction (its e-mail and push go
     once the tip is committed); if notifying fails, the tip is stored all the same.
+
+    Honest answers: a fault of the machine before the commit (a locked, full or lost database, a
+    full disk) raises :class:`NotStored` — nothing was kept. Once the commit has happened the tip
+    and its receipt are returned whatever fails after it (e.g. queueing its e-mails): that is
+    logged, and the deliveries are left to the jobs that retry them.
     """
+    try:
+        return _submit(data, district, receipt)
+    except FAULTS as exc:
+        log.warning("a tip could not be stored (%s); nothing was kept", type(exc).__name__)
+        raise NotStored(type(exc).__name__) from exc
+
+
+def _submit(data: TipInput, district: District | None, receipt: str | None) -> tuple[Tip, str]:
     clean = validate(data, district)
     files = clean.pop("files")
     now = timezone.now()
@@ -198,8 +221,12 @@ def submit(
         tip.receipt_digest = stored.value if stored else ""
         tip.receipt_pepper = stored.pepper if stored else ""
         written: list[tuple[Any, str]] = []
+        committed: list[bool] = []
         try:
             with transaction.atomic():
+                # Registered first, so it runs first after the commit: anything that fails among
+                # the rest (the notifications' e-mail and push) is known to come after the commit.
+                transaction.on_commit(partial(committed.append, True))
                 tip.save(force_insert=True)
                 store_files(tip, None, files, now, written)
                 notified = notify_first_tier(tip, now)
@@ -208,16 +235,28 @@ def submit(
                 audit.record(
                     None, "create", tip, detail={"by": "reporter", "files": len(files), **notified}
                 )
-        except IntegrityError:
+        except Exception as exc:
+            if committed:  # stored: the reporter gets the receipt; what failed after is logged
+                log.exception("tip %s is stored, but work after its commit failed", tip.pk)
+                return tip, drawn
             delete_files(written)
-            if not fixed and Tip.objects.filter(receipt_digest=tip.receipt_digest).exists():
+            if isinstance(exc, IntegrityError) and not fixed and _collided(tip):
                 continue  # a receipt collision (one in 10^16): draw another
             raise
         except BaseException:
-            delete_files(written)
+            if not committed:
+                delete_files(written)
             raise
         return tip, drawn
     raise RuntimeError("could not store the tip")  # pragma: no cover - three collisions
+
+
+def _collided(tip: Tip) -> bool:
+    """Whether the insert failed because the drawn receipt's digest is already taken."""
+    try:
+        return Tip.objects.filter(receipt_digest=tip.receipt_digest).exists()
+    except FAULTS:
+        return False
 
 
 def _apply_life_safety(tip: Tip) -> None:
