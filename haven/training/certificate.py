@@ -38,11 +38,15 @@ def completion_pdf(completion: Completion, title: str) -> bytes:
     pdf.drawCentredString(width / 2, height - 4.5 * inch, title[:90])
     pdf.setFont("Helvetica", 13)
     when = timezone.localtime(completion.completed_at).date().isoformat()
+    line = (
+        _("Version %(version)s · %(minutes)d minutes · attended in person on %(date)s")
+        if completion.via == Completion.Via.ATTENDANCE
+        else _("Version %(version)s · %(minutes)d minutes · passed on %(date)s")
+    )
     pdf.drawCentredString(
         width / 2,
         height - 5.3 * inch,
-        _("Version %(version)s · %(minutes)d minutes · passed on %(date)s")
-        % {"version": completion.version, "minutes": completion.module.minutes, "date": when},
+        line % {"version": completion.version, "minutes": completion.module.minutes, "date": when},
     )
     pdf.setFont("Helvetica", 10)
     pdf.drawCentredString(

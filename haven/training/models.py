@@ -226,7 +226,12 @@ class Attempt(models.Model):
 
 
 class Completion(models.Model):
-    """A passed post-test: the module is done (one certificate each)."""
+    """A passed post-test — or, for an in-person module, attendance recorded by an overseer: the
+    module is done (one certificate each)."""
+
+    class Via(models.TextChoices):
+        TEST = "test", _("Post-test passed")
+        ATTENDANCE = "attendance", _("Attended in person")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_completions"
@@ -238,6 +243,10 @@ class Completion(models.Model):
     )
     completed_at = models.DateTimeField(default=timezone.now)
     number = models.CharField(max_length=24, unique=True)  # printed on the certificate
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.TEST)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-completed_at", "pk"]

@@ -614,3 +614,63 @@ def knowledge_gain(module_ids: Iterable[int] | None = None) -> list[dict[str, An
         for mid, values in sorted(gains.items())
         if len(values) >= 5
     ]
+
+
+# --- in-person attendance  ------------------------------------------------------------------------
+
+
+def attendees(school: Any, module: Module) -> list[Any]:
+    """The people with ``module`` assigned at ``school``: who may be recorded as attending."""
+    from django.contrib.auth import get_user_model
+
+    ids = Assignment.objects.filter(
+        school=school, requirement__active=True, requirement__module=module
+    ).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("username"))
+
+
+@transaction.atomic
+def record_attendance(
+    actor: Any, school: Any, module: Module, people: Iterable[int], on: dt.date
+) -> list[Completion]:
+    """Record that these people attended an in-person session of ``module`` on ``on`` (for
+    modules a state requires in person, like the Standard Response Protocol roles): each gets a
+    completion (and its certificate), unless already recorded that day. All or nothing."""
+    if not policy.may_oversee_training(actor, school):
+        raise PermissionDenied(_("You may not record attendance at this school."))
+    if not module.in_person:
+        raise ValidationError({"module": _("This module is not taken in person.")})
+    if on > today() or on < today() - dt.timedelta(days=366):
+        raise ValidationError({"on": _("Give the day of the session (within the past year).")})
+    allowed = {u.pk: u for u in attendees(school, module)}
+    chosen = {int(pk) for pk in people}
+    if not chosen:
+        raise ValidationError({"people": _("Choose who attended.")})
+    if chosen - set(allowed):
+        raise ValidationError({"people": _("Someone chosen does not take this module here.")})
+    when = timezone.make_aware(dt.datetime.combine(on, dt.time(12)))
+    made = []
+    for pk in sorted(chosen):
+        if Completion.objects.filter(
+            user_id=pk, module=module, completed_at__date=on, via=Completion.Via.ATTENDANCE
+        ).exists():
+            continue
+        made.append(
+            Completion.objects.create(
+                user=allowed[pk],
+                module=module,
+                version=module.version,
+                completed_at=when,
+                number=f"HT-{on:%Y%m%d}-{secrets.token_hex(4).upper()}",
+                via=Completion.Via.ATTENDANCE,
+                recorded_by=actor,
+            )
+        )
+    audit.record(
+        actor,
+        "training.attendance",
+        module,
+        school_id=school.pk,
+        detail={"module": module.slug, "on": on.isoformat(), "people": sorted(chosen)},
+    )
+    return made

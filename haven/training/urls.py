@@ -19,4 +19,5 @@ urlpatterns = [
     path("dashboard.csv", views.dashboard_csv, name="dashboard_csv"),
     path("certification.pdf", views.certification_pdf, name="certification_pdf"),
     path("assignments/<int:pk>/extend/", views.extend, name="extend"),
+    path("attendance/", views.attendance, name="attendance"),
 ]

@@ -369,6 +369,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "extend_form": ExtendForm(initial={"due": today + dt.timedelta(days=30)}),
             "gain": services.knowledge_gain(),
             "summary_form": SummaryForm(initial={"on": today}),
+            "sessions": [
+                {
+                    "module": m,
+                    "title": titles.get(m.pk, m.slug),
+                    "people": services.attendees(school, m),
+                }
+                for m in services.modules().filter(in_person=True)
+            ],
+            "today": today,
             "district_wide": policy.may_oversee_training(request.user)
             and bool(policy.school_ids_for(request.user, Perm.TRAINING_OVERSEE)[1]),
         },
@@ -495,4 +504,30 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("Due date extended to %(date)s.") % {"date": form.cleaned_data["due"].isoformat()},
     )
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def attendance(request: HttpRequest) -> HttpResponse:
+    """Record who attended an in-person session (the overseer of the school)."""
+    school, _schools = _school(request)
+    module = services.module(request.POST.get("module", ""))
+    back = reverse("training:dashboard") + f"?school={school.slug}"
+    if module is None:
+        raise Http404
+    try:
+        on = dt.date.fromisoformat(request.POST.get("on", ""))
+        people = [int(pk) for pk in request.POST.getlist("people")]
+    except ValueError:
+        messages.error(request, _("Give the day of the session and who attended."))
+        return redirect(back)
+    try:
+        made = services.record_attendance(request.user, school, module, people, on)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    messages.success(request, _("Attendance recorded for %(n)d people.") % {"n": len(made)})
     return redirect(back)

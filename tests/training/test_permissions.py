@@ -68,6 +68,15 @@ def _extend_body(w: dict[str, Any]) -> dict[str, str]:
     return {"due": later.isoformat(), "reason": "Leave"}
 
 
+def _attendance_body(w: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "school": "northside-high",
+        "module": "standard-response-protocol",
+        "on": services.today().isoformat(),
+        "people": [w["people"]["teacher"].pk],
+    }
+
+
 # Statuses: anonymous, outsider, member without, member with (and "nobody", without any role).
 PAGE = {"anonymous": 302, "nobody": 404}
 API = {"anonymous": 401, "nobody": 403}
@@ -158,6 +167,21 @@ ROWS = [
         },
         method="post",
         body=_extend_body,
+    ),
+    Row(
+        "training:attendance",
+        lambda w: "/training/attendance/",
+        {
+            **PAGE,
+            "outsider": 404,
+            "counselor": 404,
+            "teacher": 404,
+            "principal2": 404,
+            "principal": 302,
+            "admin": 302,
+        },
+        method="post",
+        body=_attendance_body,
     ),
     Row(
         "api:training_modules",
