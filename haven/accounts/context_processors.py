@@ -19,7 +19,7 @@ def staff_shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     from haven.access import policy
-    from haven.accounts.models import Role
+    from haven.accounts.models import role_label
     from haven.notify.models import Notification
     from haven.notify.services import unread
 
@@ -36,6 +36,6 @@ def staff_shell(request: HttpRequest) -> dict[str, Any]:
         .values_list("pk", flat=True)
         .first(),
         "shell_roles": roles,
-        "shell_role_labels": [str(Role(r).label) if r in Role.values else r for r in roles],
+        "shell_role_labels": [role_label(r) for r in roles],
         "shell_initials": _initials(getattr(user, "label", "") or user.get_username()),
     }

@@ -25,6 +25,16 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
+def role_label(value: str) -> str:
+    """A role's name as people read it (in the active language), or the value if unknown."""
+    return str(Role(value).label) if value in Role.values else value
+
+
+def role_rank(value: str) -> int:
+    """Where a role sorts in lists and tables: the order of :class:`Role`, unknown roles last."""
+    return Role.values.index(value) if value in Role.values else len(Role.values)
+
+
 class User(AbstractUser):
     display_name = models.CharField(max_length=150, blank=True)
     is_demo = models.BooleanField(

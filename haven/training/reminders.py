@@ -133,11 +133,7 @@ def send_digests(on: dt.date | None = None) -> int:
         people = sorted(
             {r.assignment.user.get_full_name() or r.assignment.user.get_username() for r in rows}
         )
-        principals = (
-            policy.holders(Perm.TRAINING_OVERSEE, school)
-            .filter(role_assignments__school=school)
-            .distinct()
-        )
+        principals = policy.school_holders(Perm.TRAINING_OVERSEE, school)
         for principal in principals:
             key = f"digest:{school_id}:{year}-W{week:02d}"
             with transaction.atomic():

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.access import policy
-from haven.accounts.models import Role, RoleAssignment
+from haven.access.policy import Perm
+from haven.accounts.models import role_rank
 from haven.audit import services as audit
 from haven.training import status as st
 from haven.training.models import (
@@ -42,7 +43,6 @@ DEFAULT_TARGET = 80
 #: How long a test started on the page stays in progress (another attempt waits until then).
 ATTEMPT_MINUTES = 60
 #: Roles whose holders are assigned training when a requirement names no role.
-TRAINED_ROLES = [r for r in Role.values if r != Role.AUDITOR]
 
 
 class NotAssigned(PermissionDenied):
@@ -133,13 +133,9 @@ def sync_assignments(district: Any) -> int:
     for req in Requirement.objects.filter(district_id=district_id, active=True).prefetch_related(
         "schools"
     ):
-        roles = req.roles or TRAINED_ROLES
-        schools = [s.pk for s in req.schools.all()]
-        holders = RoleAssignment.objects.filter(
-            district_id=district_id, role__in=roles, user__is_active=True
+        holders = policy.role_holdings(
+            Perm.TRAINING_TAKE, district_id, req.roles, [s.pk for s in req.schools.all()]
         )
-        if schools:
-            holders = holders.filter(school__in=schools)
         for holder in holders.order_by("created_at", "pk"):
             assigned_on = timezone.localdate(holder.created_at)
             due_on = _due_on(req, assigned_on)
@@ -565,8 +561,7 @@ def per_role(rows: list[Row]) -> list[RoleCount]:
             count.overdue += 1
         if any(s.status == st.EXPIRING for s in standings):
             count.expiring += 1
-    order = {role: i for i, role in enumerate(Role.values)}
-    return sorted(counts.values(), key=lambda c: order.get(c.role, 99))
+    return sorted(counts.values(), key=lambda c: role_rank(c.role))
 
 
 def compliance(viewer: Any, school: Any, on: dt.date | None = None) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from haven.access import policy
 from haven.access.policy import Perm
-from haven.accounts.models import Role
+from haven.accounts.models import role_label
 from haven.audit import services as audit
 from haven.core.models import School
 from haven.training import certificate as pdfs
@@ -59,10 +59,6 @@ def _render(
 ) -> HttpResponse:
     context.setdefault("oversees", policy.may_oversee_training(request.user))
     return render(request, template, context, status=status)
-
-
-def _role_label(role: str) -> str:
-    return str(Role(role).label) if role in Role.values else role
 
 
 # --- the learner ----------------------------------------------------------------------------------
@@ -327,7 +323,7 @@ def _chart(roles: list[services.RoleCount], target: int) -> dict[str, Any]:
                 "y": y,
                 "text_y": y + bar - 5,
                 "width": round(width * c.percent / 100, 1),
-                "label": _role_label(c.role),
+                "label": role_label(c.role),
                 "percent": c.percent,
                 "met": c.percent >= target,
             }
@@ -361,7 +357,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "school": school,
             "schools": schools,
             "target": data["target"],
-            "roles": [(c, _role_label(c.role)) for c in data["roles"]],
+            "roles": [(c, role_label(c.role)) for c in data["roles"]],
             "chart": _chart(data["roles"], data["target"]),
             "overdue": overdue,
             "expiring": expiring,
@@ -379,7 +375,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             "today": today,
             "district_wide": policy.may_oversee_training(request.user)
-            and bool(policy.school_ids_for(request.user, Perm.TRAINING_OVERSEE)[1]),
+            and bool(policy.district_wide(request.user, Perm.TRAINING_OVERSEE)),
         },
     )
 
@@ -450,7 +446,7 @@ def certification_pdf(request: HttpRequest) -> HttpResponse:
                 "name": school.name,
                 "roles": [
                     {
-                        "label": _role_label(c.role),
+                        "label": role_label(c.role),
                         "assigned": c.assigned,
                         "done": c.done,
                         "percent": c.percent,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from haven.accounts.models import Role, RoleAssignment
-from haven.core import demo
+from haven.home import demo
 from haven.training import services
 from haven.training import status as st
 from haven.training.models import Assignment, Completion, Requirement

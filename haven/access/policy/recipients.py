@@ -121,3 +121,18 @@ def school_holders(perm: Perm, school: Any) -> models.QuerySet[User]:
         role__in=role_list, school__isnull=True, district=school.district_id
     )
     return User.objects.filter(is_active=True, pk__in=district_wide.values("user_id"))
+
+
+def role_holdings(
+    perm: Perm, district: Any, roles: Iterable[str] = (), schools: Iterable[int] = ()
+) -> models.QuerySet[RoleAssignment]:
+    """The role assignments through which active people hold ``perm`` in ``district``, only of
+    ``roles`` and at ``schools`` when given: whom a requirement set by role applies to (training),
+    one row per role held, with the school it is held at."""
+    able = [role for role, perms in ROLE_PERMS.items() if perm in perms]
+    wanted = [role for role in roles if role in able] if roles else able
+    found = RoleAssignment.objects.filter(
+        district_id=getattr(district, "pk", district), role__in=wanted, user__is_active=True
+    )
+    school_ids = list(schools)
+    return found.filter(school__in=school_ids) if school_ids else found
