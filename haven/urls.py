@@ -35,6 +35,7 @@ urlpatterns = [
     path("report/", include((tips_urls.public_urlpatterns, "report"))),
     path("volunteers/", include("haven.volunteers.urls")),
     path("volunteer/", include((volunteer_urls.public_urlpatterns, "volunteer"))),
+    path("reports/", include("haven.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Server-sent events need an async view: mounted here, before the (sync) ninja API.
     path("api/v1/alerts/stream", alert_stream.alert_stream, name="alert_stream"),

@@ -43,6 +43,11 @@ class Perm(StrEnum):
     TRIAGE_REVIEW = "triage.review"  # confirm or dismiss signals; sees sensitive ones
     TRIAGE_QUALITY = "triage.quality"  # the district's false-alarm rates and triage settings
     ACCOUNTS_MANAGE = "accounts.manage"  # issue enrolment codes, reset a lost second factor
+    # Reports: aggregate figures only (no names), each area apart.
+    REPORTS_TIPS = "reports.tips"
+    REPORTS_CASES = "reports.cases"
+    REPORTS_DRILLS = "reports.drills"
+    REPORTS_VISITORS = "reports.visitors"
 
 
 _EVERY_STAFF = {Perm.CASES_REFER, Perm.EMERGENCY_RAISE, Perm.EMERGENCY_RECEIVE, Perm.ROLL_CALL}
@@ -55,6 +60,9 @@ _TEAM = _EVERY_STAFF | {
     Perm.BREAK_GLASS,
 }
 
+#: The reports of a school (or, district-wide, of every school): administrators only.
+_REPORTS = {Perm.REPORTS_TIPS, Perm.REPORTS_CASES, Perm.REPORTS_DRILLS, Perm.REPORTS_VISITORS}
+
 #: The table in DESIGN.md ("Who sees what"), as data.
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(
@@ -64,12 +72,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
         | {Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW, Perm.TRIAGE_QUALITY}
         | {Perm.ACCOUNTS_MANAGE}
+        | _REPORTS
     ),
     Role.SCHOOL_ADMIN: frozenset(
         _TEAM
         | {Perm.VISITORS_MANAGE, Perm.SCREENING_VIEW, Perm.VOLUNTEERS_MANAGE, Perm.LEGAL_HOLD}
         | {Perm.EMERGENCY_COMMAND, Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW}
         | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
+        | _REPORTS
     ),
     Role.COUNSELOR: frozenset(_TEAM | {Perm.CASES_CLINICAL, Perm.TRIAGE_REVIEW}),
     Role.SRO: frozenset(
