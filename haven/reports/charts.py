@@ -29,9 +29,12 @@ def _short(label: str) -> str:
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float | None]) -> Drawing:
-    """A horizontal bar chart, one bar per label (None drawn as 0: a suppressed or missing
-    figure; the table beside the chart says which), its value written at the bar's end."""
-    numbers = [float(v or 0) for v in values]
+    """A horizontal bar chart, one bar per label (anything but a number — a suppressed or
+    missing figure — drawn as 0; the table beside the chart says which), its value written at the
+    bar's end."""
+    numbers = [
+        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0 for v in values
+    ]
     rows = max(len(labels), 1)
     height = rows * (BAR + 8) + 30
     drawing = Drawing(WIDTH, height)
