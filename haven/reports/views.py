@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from haven.access import policy
 from haven.reports import exports, services
-from haven.reports.charts import bar_chart, svg
+from haven.reports.charts import bar_svg
 from haven.reports.filters import school_year_of, year_label
 from haven.reports.tables import tables_for
 from haven.tips.models import Category
@@ -67,8 +67,9 @@ def report(request: HttpRequest, area: str) -> HttpResponse:
     shown = [
         {
             "table": table,
-            "chart": svg(
-                bar_chart(table.chart_labels, table.chart_values),
+            "chart": bar_svg(
+                tuple(table.chart_labels),
+                tuple(table.chart_values),
                 f"{area}-{table.slug}",
                 table.title,
                 f"{table.header[table.chart_column]} — {filters.period_label}",
