@@ -47,7 +47,6 @@ class Perm(StrEnum):
     REPORTS_TIPS = "reports.tips"
     REPORTS_CASES = "reports.cases"
     REPORTS_DRILLS = "reports.drills"
-    REPORTS_VISITORS = "reports.visitors"
 
 
 _EVERY_STAFF = {Perm.CASES_REFER, Perm.EMERGENCY_RAISE, Perm.EMERGENCY_RECEIVE, Perm.ROLL_CALL}
@@ -61,7 +60,7 @@ _TEAM = _EVERY_STAFF | {
 }
 
 #: The reports of a school (or, district-wide, of every school): administrators only.
-_REPORTS = {Perm.REPORTS_TIPS, Perm.REPORTS_CASES, Perm.REPORTS_DRILLS, Perm.REPORTS_VISITORS}
+_REPORTS = {Perm.REPORTS_TIPS, Perm.REPORTS_CASES, Perm.REPORTS_DRILLS}
 
 #: The table in DESIGN.md ("Who sees what"), as data.
 ROLE_PERMS: dict[str, frozenset[Perm]] = {

@@ -17,7 +17,6 @@ REPORT_PERMS = {
     "tips": Perm.REPORTS_TIPS,
     "cases": Perm.REPORTS_CASES,
     "drills": Perm.REPORTS_DRILLS,
-    "visitors": Perm.REPORTS_VISITORS,
 }
 
 
