@@ -136,6 +136,7 @@ from haven.audit.api import router as audit_router  # noqa: E402
 from haven.cases.api import router as cases_router  # noqa: E402
 from haven.core.api import router as core_router  # noqa: E402
 from haven.emergencies.api import router as emergencies_router  # noqa: E402
+from haven.reports.api import router as reports_router  # noqa: E402
 from haven.screening.api import router as screening_router  # noqa: E402
 from haven.tips.api import public as tips_public_router  # noqa: E402
 from haven.tips.api import staff as tips_staff_router  # noqa: E402
@@ -157,3 +158,4 @@ api.add_router("/screenings", screening_router)
 api.add_router("/", visitors_router)
 api.add_router("/", volunteers_router)
 api.add_router("/training", training_router)
+api.add_router("/reports", reports_router)

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "haven.volunteers",
     "haven.training",
     "haven.home",  # the top floor: the home page and the demo (docs/architecture.md, "Layers")
+    "haven.reports",
 ]
 
 MIDDLEWARE = [
@@ -403,3 +404,14 @@ HAVEN_ALERT_POLL_SECONDS = env_int("HAVEN_ALERT_POLL_SECONDS", 10)
 HAVEN_WEBHOOK_ATTEMPTS = env_int("HAVEN_WEBHOOK_ATTEMPTS", 8)
 HAVEN_WEBHOOK_RETRY_SECONDS = env_int("HAVEN_WEBHOOK_RETRY_SECONDS", 5)  # doubled per attempt
 HAVEN_CAP_SENDER = env_str("HAVEN_CAP_SENDER", "")  # default: DEFAULT_FROM_EMAIL
+
+# --- reports --------------------------------------------------------------------------------------
+# The first day of the school year (month-day), for reports' default period.
+HAVEN_SCHOOL_YEAR_START = env_str("HAVEN_SCHOOL_YEAR_START", "08-01")
+try:
+    _month, _day = (int(part) for part in HAVEN_SCHOOL_YEAR_START.split("-"))
+    __import__("datetime").date(2001, _month, _day)  # a year without 29 February
+except ValueError:
+    raise ConfigError("HAVEN_SCHOOL_YEAR_START: a month and day like 08-01") from None
+# Equity cells counting fewer than this many students are suppressed (shown as null).
+HAVEN_REPORT_SUPPRESS_BELOW = env_int("HAVEN_REPORT_SUPPRESS_BELOW", 10)

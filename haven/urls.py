@@ -37,6 +37,7 @@ urlpatterns = [
     path("volunteers/", include("haven.volunteers.urls")),
     path("volunteer/", include((volunteer_urls.public_urlpatterns, "volunteer"))),
     path("training/", include("haven.training.urls")),
+    path("reports/", include("haven.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Server-sent events need an async view: mounted here, before the (sync) ninja API.
     path("api/v1/alerts/stream", alert_stream.alert_stream, name="alert_stream"),

@@ -50,6 +50,7 @@ _NAV: list[tuple[Any, str, str, Perm | None]] = [
     (_("Volunteers"), "volunteers:list", "people", Perm.VOLUNTEERS_MANAGE),
     (_("Emergencies"), "emergencies:list", "life", Perm.EMERGENCY_RECEIVE),
     (_("Drills"), "emergencies:drills", "clock", Perm.EMERGENCY_COMMAND),
+    (_("Reports"), "reports:index", "grid", Perm.REPORTS_DRILLS),
     (_("Audit log"), "audit:log", "shield", Perm.AUDIT_VIEW),
     (_("People"), "accounts:people", "key", Perm.ACCOUNTS_MANAGE),
     (_("Training"), "training:mine", "check", Perm.TRAINING_TAKE),

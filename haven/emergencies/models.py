@@ -559,6 +559,24 @@ class DrillRequirement(models.Model):
     source = models.CharField(
         max_length=300, blank=True, help_text=_("The statute or policy that requires it.")
     )
+    # When the drills must run (all optional: a row without them is "so many per school year").
+    # "semester": ``per_year`` drills in each half of the school year.
+    period = models.CharField(
+        max_length=10,
+        choices=[("year", _("Per school year")), ("semester", _("Per semester"))],
+        default="year",
+    )
+    due_within_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("The drills must run within this many days of the school year's start."),
+    )
+    month_from = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("First month (1-12) of the window the drills run in.")
+    )
+    month_to = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Last month (1-12) of the window the drills run in.")
+    )
 
     class Meta:
         constraints = [

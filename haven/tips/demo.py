@@ -284,6 +284,37 @@ TIPS: tuple[DemoTip, ...] = (
         ),
     ),
     DemoTip(
+        key="northside-false-accusation",
+        school="northside-high",
+        category=Category.WEAPON,
+        description="Jordan in 10th grade keeps a knife in his backpack every day.",
+        status=Status.CLOSED,
+        disposition="false",
+        age=timedelta(days=20),
+        responder="principal",
+        dialogue=(
+            Line(
+                "principal",
+                "Searched with the SRO and a parent present: nothing. Sent in the same hour as "
+                "three other reports about him after a quarrel; a false report.",
+                internal=True,
+            ),
+        ),
+    ),
+    DemoTip(
+        key="riverside-duplicate-fight",
+        school="riverside-middle",
+        category=Category.VIOLENCE_THREAT,
+        description="Two 8th graders said they will fight behind the gym after school.",
+        status=Status.CLOSED,
+        disposition="duplicate",
+        age=timedelta(days=9),
+        responder="principal2",
+        dialogue=(
+            Line("principal2", "Same fight as an earlier tip; handled there.", internal=True),
+        ),
+    ),
+    DemoTip(
         key="riverside-cyberbullying-es",
         school="riverside-middle",
         category=Category.BULLYING,

@@ -42,6 +42,10 @@ class Disposition(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     UNFOUNDED = "unfounded", _("Unfounded")
     PRANK = "prank", _("Prank")
+    # Untrue and meant to harm someone (a prank is untrue but not aimed at anyone): the statutes'
+    # "false report", kept apart from unfounded (made in good faith, not borne out).
+    FALSE = "false", _("False report (untrue, meant to harm)")
+    DUPLICATE = "duplicate", _("Duplicate of another tip")
 
 
 class Tip(models.Model):

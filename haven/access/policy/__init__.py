@@ -20,6 +20,7 @@ never import a module of the package directly:
   :func:`visible_to`.
 * ``compartments`` — who owns a compartment, who may open one now, break-glass.
 * ``recipients`` — who holds a permission (whom to alert or tell).
+* ``reports`` — who sees which schools' aggregate figures (:func:`report_q`).
 * One module per area with its models' scopes (``@scope("app.model")``) and its ``may_*`` rules:
   ``roster``, ``tips``, ``cases``, ``visitors`` (with screening and kiosks), ``emergencies``
   (incidents, drills, roll call, reunification), ``volunteers``, ``triage``, ``audit``,
@@ -97,6 +98,13 @@ from haven.access.policy.recipients import (
     users_with_perm,
     who_may_see,
 )
+from haven.access.policy.reports import (
+    REPORT_PERMS,
+    may_see_report,
+    report_districts,
+    report_q,
+    report_schools,
+)
 from haven.access.policy.training import (
     may_extend_training_due,
     may_oversee_training,
@@ -124,6 +132,7 @@ from haven.access.policy.volunteers import (
 
 __all__ = [
     "COMPARTMENT_PERM",
+    "REPORT_PERMS",
     "ROLE_PERMS",
     "SECOND_FACTOR_PERMS",
     "Actor",
@@ -181,12 +190,16 @@ __all__ = [
     "may_see_accountability_names",
     "may_see_custody_matches",
     "may_see_equity",
+    "may_see_report",
     "may_see_screening",
     "may_see_screening_matches",
     "may_see_training_record",
     "may_take_training",
     "owns_compartment",
     "perms_for_role",
+    "report_districts",
+    "report_q",
+    "report_schools",
     "requires_second_factor",
     "role_holdings",
     "roles",

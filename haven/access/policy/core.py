@@ -53,6 +53,10 @@ class Perm(StrEnum):
     ACCOUNTS_MANAGE = "accounts.manage"  # issue enrolment codes, reset a lost second factor
     TRAINING_TAKE = "training.take"  # take the warning-signs modules; one's own transcript
     TRAINING_OVERSEE = "training.oversee"  # the school's compliance, others' records, extensions
+    # Reports: aggregate figures only (no names), each area apart.
+    REPORTS_TIPS = "reports.tips"
+    REPORTS_CASES = "reports.cases"
+    REPORTS_DRILLS = "reports.drills"
 
 
 _EVERY_STAFF = {
@@ -71,6 +75,9 @@ _TEAM = _EVERY_STAFF | {
     Perm.BREAK_GLASS,
 }
 
+#: The reports of a school (or, district-wide, of every school): administrators only.
+_REPORTS = {Perm.REPORTS_TIPS, Perm.REPORTS_CASES, Perm.REPORTS_DRILLS}
+
 #: The table in DESIGN.md ("Who sees what"), as data.
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(
@@ -80,6 +87,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
         | {Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW, Perm.TRIAGE_QUALITY}
         | {Perm.ACCOUNTS_MANAGE, Perm.TRAINING_OVERSEE}
+        | _REPORTS
     ),
     Role.SCHOOL_ADMIN: frozenset(
         _TEAM
@@ -87,6 +95,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         | {Perm.EMERGENCY_COMMAND, Perm.SIGNALS_SUBMIT, Perm.TRIAGE_REVIEW}
         | {Perm.SCREENING_DECIDE, Perm.WATCHLIST_MANAGE}
         | {Perm.TRAINING_OVERSEE}
+        | _REPORTS
     ),
     Role.COUNSELOR: frozenset(_TEAM | {Perm.CASES_CLINICAL, Perm.TRIAGE_REVIEW}),
     Role.SRO: frozenset(

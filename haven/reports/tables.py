@@ -1,0 +1,339 @@
+"""Each report's figures as titled tables — what a page shows beside its charts, what each CSV
+download holds and what the PDF prints. One definition, so that the three always agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from haven.cases.models import CaseType, Source
+from haven.cases.models import Status as CaseStatus
+from haven.tips.models import Category, Disposition
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    #: Which column the chart draws (None: a table without a chart).
+    chart_column: int | None = 1
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chart_labels(self) -> list[str]:
+        return [str(row[0]) for row in self.rows]
+
+    @property
+    def chart_values(self) -> list[Any]:
+        column = self.chart_column or 0
+        return [row[column] for row in self.rows]
+
+
+def _blank(value: Any) -> Any:
+    return "—" if value is None else value
+
+
+def _school_names(schools: list[Any]) -> dict[str, str]:
+    return {s.slug: s.name for s in schools}
+
+
+def tip_tables(figures: dict[str, Any], schools: list[Any]) -> list[Table]:
+    names = _school_names(schools)
+    names[""] = _("District page (no school)")
+    labels = dict(Category.choices)
+    tables = [
+        Table(
+            "summary",
+            _("Summary"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Tips"), figures["total"]],
+                [_("Life-safety"), figures["life_safety"]],
+                [_("Not life-safety"), figures["not_life_safety"]],
+                [_("Online"), figures["online"]],
+                [_("In person"), figures["in_person"]],
+                [_("With files"), figures["with_files"]],
+                [_("Tips per 1,000 students"), _blank(figures["per_1000_students"])],
+                [_("Breached the school's limit"), figures["breaches"]],
+                [_("Duplicates"), figures["duplicates"]],
+                [
+                    _("Share with a two-way dialogue"),
+                    _blank(
+                        None
+                        if figures["dialogue_rate"] is None
+                        else f"{figures['dialogue_rate'] * 100:.1f}%"
+                    ),
+                ],
+                [_("Self-reports vs about others"), _("not recorded")],
+            ],
+            chart_column=None,
+        ),
+        Table(
+            "by-category",
+            _("Tips by category"),
+            [_("Category"), _("Tips")],
+            [[str(labels.get(k, k)), n] for k, n in figures["by_category"].items()],
+        ),
+        Table(
+            "by-month",
+            _("Tips by month"),
+            [_("Month"), _("Tips")],
+            [[month, n] for month, n in sorted(figures["by_month"].items())],
+        ),
+        Table(
+            "by-school",
+            _("Tips by school"),
+            [_("School"), _("Tips"), _("Per 1,000 students")],
+            [
+                [
+                    names.get(slug, slug),
+                    n,
+                    _blank(figures["per_1000_students_by_school"].get(slug)),
+                ]
+                for slug, n in sorted(figures["by_school"].items())
+            ],
+        ),
+        Table(
+            "time-to-acknowledge",
+            _("Minutes to acknowledge"),
+            [_("Tips"), _("Acknowledged"), _("Median (minutes)"), _("90th percentile (minutes)")],
+            _time_rows(figures, labels, names),
+            chart_column=2,
+        ),
+        Table(
+            "time-to-close",
+            _("Minutes to close"),
+            [_("School"), _("Closed"), _("Median (minutes)"), _("90th percentile (minutes)")],
+            [[_("All"), *_times(figures["time_to_close"])]]
+            + [
+                [names.get(k, k), *_times(v)] for k, v in figures["time_to_close_by_school"].items()
+            ],
+            chart_column=2,
+        ),
+        Table(
+            "dispositions",
+            _("How tips were closed"),
+            [_("Disposition"), _("Tips")],
+            [
+                [str(label), figures["dispositions"].get(key, 0)]
+                for key, label in Disposition.choices
+            ],
+        ),
+        Table(
+            "escalations",
+            _("Escalations: the last on-call tier each tip reached"),
+            [_("Tier"), _("Tips")],
+            [
+                [_("District") if tier == "99" else tier, n]
+                for tier, n in figures["escalations_by_tier"].items()
+            ],
+        ),
+        Table(
+            "breaches",
+            _("Tips that breached their school's limit"),
+            [
+                _("Tip"),
+                _("School"),
+                _("Category"),
+                _("Life-safety"),
+                _("Sent"),
+                _("Minutes to acknowledge"),
+                _("Limit (minutes)"),
+            ],
+            [
+                [
+                    f"#{row['tip']}",
+                    names.get(row["school"], row["school"]),
+                    str(labels.get(row["category"], row["category"])),
+                    _("yes") if row["life_safety"] else _("no"),
+                    row["created_at"],
+                    row["minutes_to_acknowledge"]
+                    if row["acknowledged"]
+                    else f"{row['minutes_to_acknowledge']} ({_('waiting')})",
+                    row["limit_minutes"],
+                ]
+                for row in figures["breaching_tips"]
+            ],
+            chart_column=None,
+            note=_("The first %(n)d, life-safety first; the count above covers them all.")
+            % {"n": len(figures["breaching_tips"])},
+        ),
+    ]
+    return tables
+
+
+def _times(found: dict[str, Any]) -> list[Any]:
+    return [found["n"], _blank(found["median_minutes"]), _blank(found["p90_minutes"])]
+
+
+def _time_rows(figures: dict[str, Any], labels: dict[str, Any], names: dict[str, str]) -> list:
+    rows = [[_("All tips"), *_times(figures["time_to_acknowledge"])]]
+    by_life = figures["time_to_acknowledge_by_life_safety"]
+    for key, label in (
+        ("life_safety", _("Life-safety")),
+        ("not_life_safety", _("Not life-safety")),
+    ):
+        if key in by_life:
+            rows.append([label, *_times(by_life[key])])
+    for key, found in figures["time_to_acknowledge_by_category"].items():
+        rows.append([str(labels.get(key, key)), *_times(found)])
+    for key, found in figures["time_to_acknowledge_by_school"].items():
+        rows.append([names.get(key, key), *_times(found)])
+    return rows
+
+
+def case_tables(figures: dict[str, Any], schools: list[Any]) -> list[Table]:
+    names = _school_names(schools)
+    classifications = {
+        "transient": _("Transient"),
+        "serious_substantive": _("Serious substantive"),
+        "very_serious_substantive": _("Very serious substantive"),
+    }
+    equity_rows = []
+    for row in figures["equity"]["groups"]:
+        cells = []
+        for measure in ("referral", "substantive"):
+            cell = row[measure]
+            if cell["suppressed"]:
+                cells += [_("suppressed"), "", ""]
+            else:
+                cells += [cell["count"], cell["rate_per_1000"], _blank(cell["rate_ratio"])]
+        equity_rows.append([row["value"] or _("no grade"), row["enrolled"], *cells])
+    days = figures["days_open"]
+    return [
+        Table(
+            "summary",
+            _("Summary"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Cases opened"), figures["total"]],
+                [_("Cases per 1,000 students"), _blank(figures["per_1000_students"])],
+                [_("Staff referrals"), figures["staff_referrals"]["total"]],
+                [_("Referrals that opened a case"), figures["staff_referrals"]["case_opened"]],
+                [_("Not yet classified"), figures["unclassified"]],
+                [_("Median days to close"), _blank(days["closed"]["median_days"])],
+                [_("90th percentile days to close"), _blank(days["closed"]["p90_days"])],
+                [_("Median days open (still open)"), _blank(days["still_open"]["median_days"])],
+                [_("Outcome (no attempt, averted, occurred)"), _("not recorded")],
+            ],
+            chart_column=None,
+        ),
+        Table(
+            "by-type",
+            _("Cases by type"),
+            [_("Type"), _("Cases")],
+            [[str(label), figures["by_type"].get(key, 0)] for key, label in CaseType.choices],
+        ),
+        Table(
+            "by-classification",
+            _("Cases by CSTAG classification"),
+            [_("Classification"), _("Cases")],
+            [
+                [str(label), figures["by_classification"][key]]
+                for key, label in classifications.items()
+            ],
+        ),
+        Table(
+            "by-source",
+            _("Cases by who referred"),
+            [_("Source"), _("Cases")],
+            [
+                [str(label), figures["by_referral_source"].get(key, 0)]
+                for key, label in Source.choices
+            ],
+        ),
+        Table(
+            "by-status",
+            _("Cases by status"),
+            [_("Status"), _("Cases")],
+            [[str(label), figures["by_status"].get(key, 0)] for key, label in CaseStatus.choices],
+        ),
+        Table(
+            "by-school",
+            _("Cases by school"),
+            [_("School"), _("Cases")],
+            [[names.get(k, k), n] for k, n in sorted(figures["by_school"].items())],
+        ),
+        Table(
+            "equity",
+            _("Equity by grade: rates against enrolment"),
+            [
+                _("Grade"),
+                _("Students"),
+                _("Cases"),
+                _("Cases per 1,000"),
+                _("Rate ratio"),
+                _("Substantive"),
+                _("Substantive per 1,000"),
+                _("Rate ratio"),
+            ],
+            equity_rows,
+            chart_column=3,
+            note=_(
+                "Cells under %(n)d are suppressed. The rate ratio compares a grade with all other "
+                "students. Not recorded by Haven, so not shown: race/ethnicity, sex, disability "
+                "(IEP/504), English learners; suspensions and law-enforcement actions."
+            )
+            % {"n": figures["equity"]["threshold"]},
+        ),
+    ]
+
+
+def drill_tables(figures: dict[str, Any]) -> list[Table]:
+    labels = {
+        "done": _("Done"),
+        "scheduled": _("Scheduled"),
+        "not_scheduled": _("Not scheduled"),
+        "out_of_compliance": _("Out of compliance"),
+    }
+    return [
+        Table(
+            "by-status",
+            _("Drill requirements by status"),
+            [_("Status"), _("Requirements")],
+            [[str(labels[k]), n] for k, n in figures["by_status"].items()],
+        ),
+        Table(
+            "requirements",
+            _("Each school against each requirement"),
+            [
+                _("School"),
+                _("Requirement"),
+                _("Required"),
+                _("Done"),
+                _("Scheduled"),
+                _("Status"),
+                _("Due by"),
+                _("With after-action report"),
+                _("Source"),
+            ],
+            [
+                [
+                    row["school_name"],
+                    row["requirement"],
+                    row["required"],
+                    row["done"],
+                    row["scheduled"],
+                    str(labels[row["status"]]),
+                    _blank(row["due"]),
+                    row["with_after_action"],
+                    row["source"],
+                ]
+                for row in figures["rows"]
+            ],
+            chart_column=None,
+        ),
+    ]
+
+
+def tables_for(area: str, figures: dict[str, Any], schools: list[Any]) -> list[Table]:
+    if area == "tips":
+        return tip_tables(figures, schools)
+    if area == "cases":
+        return case_tables(figures, schools)
+    return drill_tables(figures)
