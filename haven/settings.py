@@ -401,3 +401,17 @@ HAVEN_ALERT_POLL_SECONDS = env_int("HAVEN_ALERT_POLL_SECONDS", 10)
 HAVEN_WEBHOOK_ATTEMPTS = env_int("HAVEN_WEBHOOK_ATTEMPTS", 8)
 HAVEN_WEBHOOK_RETRY_SECONDS = env_int("HAVEN_WEBHOOK_RETRY_SECONDS", 5)  # doubled per attempt
 HAVEN_CAP_SENDER = env_str("HAVEN_CAP_SENDER", "")  # default: DEFAULT_FROM_EMAIL
+
+# --- deliveries and the worker (haven.notify.outbox, haven.notify.worker) -------------------------
+# A delivery (an e-mail, an alert's notifications) is tried this many times, waiting this many
+# seconds after the first failure (doubled each time, at most 15 minutes); a process that claimed
+# one and died gives it up after the lease.
+HAVEN_DELIVERY_ATTEMPTS = env_int("HAVEN_DELIVERY_ATTEMPTS", 12)
+HAVEN_DELIVERY_RETRY_SECONDS = env_int("HAVEN_DELIVERY_RETRY_SECONDS", 10)
+HAVEN_DELIVERY_LEASE_SECONDS = env_int("HAVEN_DELIVERY_LEASE_SECONDS", 120)
+# The worker sweeps the outbox and writes its heartbeat this often (without Redis, too).
+HAVEN_SWEEP_SECONDS = env_int("HAVEN_SWEEP_SECONDS", 10)
+# /healthz: a worker whose heartbeat is older than this is down; with HAVEN_REQUIRE_WORKER (the
+# default in production) a worker never seen is down too.
+HAVEN_WORKER_STALE_SECONDS = env_int("HAVEN_WORKER_STALE_SECONDS", 90)
+HAVEN_REQUIRE_WORKER = env_bool("HAVEN_REQUIRE_WORKER", PRODUCTION)
