@@ -396,8 +396,9 @@ HAVEN_PUSH_SERVICES = [
 # stream ends after a while and the client reconnects with Last-Event-ID, losing nothing.
 HAVEN_ALERT_HEARTBEAT_SECONDS = env_int("HAVEN_ALERT_HEARTBEAT_SECONDS", 15)
 HAVEN_ALERT_STREAM_MAX_SECONDS = env_int("HAVEN_ALERT_STREAM_MAX_SECONDS", 30 * 60)
-# How often each process checks the database for alerts its channel layer lost.
-HAVEN_ALERT_POLL_SECONDS = env_int("HAVEN_ALERT_POLL_SECONDS", 10)
+# How often each process checks the database for alerts its channel layer lost (or, with Redis
+# down, for every alert): a page learns of an alert within this many seconds whatever fails.
+HAVEN_ALERT_POLL_SECONDS = env_int("HAVEN_ALERT_POLL_SECONDS", 3)
 HAVEN_WEBHOOK_ATTEMPTS = env_int("HAVEN_WEBHOOK_ATTEMPTS", 8)
 HAVEN_WEBHOOK_RETRY_SECONDS = env_int("HAVEN_WEBHOOK_RETRY_SECONDS", 5)  # doubled per attempt
 HAVEN_CAP_SENDER = env_str("HAVEN_CAP_SENDER", "")  # default: DEFAULT_FROM_EMAIL
