@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "haven.core.middleware.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "haven.urls"

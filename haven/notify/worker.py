@@ -78,6 +78,7 @@ class Supervisor:
     A worker that dies within a minute of starting is restarted after 1, 2, 4 … 30 seconds."""
 
     QUICK_DEATH_SECONDS = 60
+    FIRST_DELAY = 1.0
     MAX_DELAY = 30.0
 
     def __init__(self, command: Sequence[str], *, name: str = "background worker") -> None:
@@ -93,7 +94,7 @@ class Supervisor:
         return self
 
     def _run(self) -> None:
-        delay = 1.0
+        delay = self.FIRST_DELAY
         while not self._stopping.is_set():
             started = time.monotonic()
             try:
@@ -109,7 +110,7 @@ class Supervisor:
             if self._stopping.is_set():
                 return
             if time.monotonic() - started > self.QUICK_DEATH_SECONDS:
-                delay = 1.0
+                delay = self.FIRST_DELAY
             log.error(
                 "the %s exited (code %s); starting it again in %.0f s", self.name, code, delay
             )

@@ -22,13 +22,26 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
         self.hold = 0.0
+        self.hold_first_recipient = 0.0
         self.refuse = False
         self.receiving = threading.Event()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        import asyncio
+
+        if self.hold_first_recipient:
+            # The sender is now in the middle of a message: a good moment to kill it.
+            hold, self.hold_first_recipient = self.hold_first_recipient, 0.0
+            self.receiving.set()
+            await asyncio.sleep(hold)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import asyncio
 
-        self.receiving.set()
         if self.hold:
             await asyncio.sleep(self.hold)
         if self.refuse:
