@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core import mail
 
+from haven.emergencies import services
 from haven.emergencies import tasks as emergency_tasks
 from haven.emergencies.models import Delivery, Incident
 from haven.notify import outbox
@@ -85,3 +86,38 @@ def test_a_lockdown_and_its_all_clear_answer_and_notify_everyone_with_redis_down
     # Nothing was sent twice.
     sweeps = [outbox.sweep() for _ in range(2)]
     assert sweeps == [0, 0] and len(mail.outbox) == 2 * RECIPIENTS
+
+
+def test_a_webhook_retry_that_could_not_be_queued_is_made_by_the_sweep(
+    principal, northside, district, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """Redis down when the retry was to be scheduled: the delivery would stay "retrying" for
+    ever; the sweep makes the attempt once its back-off has passed."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from haven.emergencies.models import Webhook
+    from tests.emergencies.receivers import receiver
+
+    def unreachable(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError(REFUSED)
+
+    monkeypatch.setattr(emergency_tasks.deliver_webhook, "schedule", unreachable)
+    with receiver(500, 200) as pa:
+        Webhook.objects.create(
+            district=district, name="PA system", url=f"{pa.url}/hook", secret="s3cret-shared"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            services.raise_incident(principal, northside, "lockdown")
+        delivery = Delivery.objects.get(channel="webhook")
+        assert (delivery.status, delivery.attempts) == ("retrying", 1)
+        assert "could not schedule a retry" in caplog.text
+        emergency_tasks.sweep_alert_deliveries()  # not due yet (5 s back-off)
+        assert Delivery.objects.get(pk=delivery.pk).attempts == 1
+        with time_machine.travel(timezone.now() + timedelta(seconds=6)):
+            emergency_tasks.sweep_alert_deliveries()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
+    assert len(pa.requests) == 2
