@@ -62,7 +62,7 @@ RETRY_SPREAD_MS = 4000
 REPLAY_LIMIT = 50
 QUEUE_SIZE = 64
 FLUSH_DELAY = 2.0
-LAYER_TIMEOUT = 2.0  # a channel layer that does not answer in this time counts as down
+LAYER_TIMEOUT = 5.0  # a channel layer that does not answer in this time counts as down
 CONTENT_TYPE = "text/event-stream; charset=utf-8"
 _OVERFLOW = object()  # this client fell too far behind: end its stream
 _TICK = object()  # time for a heartbeat

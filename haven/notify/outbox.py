@@ -39,6 +39,7 @@ from haven.notify.models import Outbox
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 15 * 60
+KEEP_DONE = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ def sweep(limit: int = 500) -> int:
     died), then run the other apps' sweeps. Returns how many rows were delivered."""
     ids = list(due().order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     delivered = deliver(ids)
+    forget_done()
     autodiscover_modules("tasks")
     for fn in list(_sweeps):
         try:
@@ -228,6 +230,14 @@ def sweep(limit: int = 500) -> int:
         except Exception:
             log.warning("sweep %s failed", getattr(fn, "__name__", fn), exc_info=True)
     return delivered
+
+
+def forget_done(limit: int = 1000) -> int:
+    """Rows delivered more than ``KEEP_DONE`` ago are of no more use (the notifications and the
+    alert deliveries keep their own record): removed a batch at a time."""
+    old = Outbox.objects.filter(status=Outbox.Status.DONE, done_at__lt=timezone.now() - KEEP_DONE)
+    ids = list(old.values_list("pk", flat=True)[:limit])
+    return Outbox.objects.filter(pk__in=ids).delete()[0] if ids else 0
 
 
 def retry_failed() -> int:

@@ -177,3 +177,16 @@ def test_a_row_of_an_unknown_kind_is_failed_not_lost(people):
     outbox.deliver([entry.pk])
     entry.refresh_from_db()
     assert entry.status == "pending" and "no handler" in entry.last_error
+
+
+def test_delivered_rows_are_forgotten_after_thirty_days(people, mailoutbox):
+    notify.send([people["teacher"]], kind="test", title="Old news")
+    outbox.sweep()
+    assert Outbox.objects.get().status == "done"
+    with time_machine.travel(timezone.now() + timedelta(days=29)):
+        outbox.sweep()
+    assert Outbox.objects.count() == 1
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        outbox.sweep()
+    assert not Outbox.objects.exists()
+    assert Notification.objects.count() == 1  # the notification itself stays
