@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "haven.core.middleware.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "haven.urls"
@@ -399,8 +400,9 @@ HAVEN_PUSH_SERVICES = [
 # stream ends after a while and the client reconnects with Last-Event-ID, losing nothing.
 HAVEN_ALERT_HEARTBEAT_SECONDS = env_int("HAVEN_ALERT_HEARTBEAT_SECONDS", 15)
 HAVEN_ALERT_STREAM_MAX_SECONDS = env_int("HAVEN_ALERT_STREAM_MAX_SECONDS", 30 * 60)
-# How often each process checks the database for alerts its channel layer lost.
-HAVEN_ALERT_POLL_SECONDS = env_int("HAVEN_ALERT_POLL_SECONDS", 10)
+# How often each process checks the database for alerts its channel layer lost (or, with Redis
+# down, for every alert): a page learns of an alert within this many seconds whatever fails.
+HAVEN_ALERT_POLL_SECONDS = env_int("HAVEN_ALERT_POLL_SECONDS", 3)
 HAVEN_WEBHOOK_ATTEMPTS = env_int("HAVEN_WEBHOOK_ATTEMPTS", 8)
 HAVEN_WEBHOOK_RETRY_SECONDS = env_int("HAVEN_WEBHOOK_RETRY_SECONDS", 5)  # doubled per attempt
 HAVEN_CAP_SENDER = env_str("HAVEN_CAP_SENDER", "")  # default: DEFAULT_FROM_EMAIL
@@ -415,3 +417,16 @@ except ValueError:
     raise ConfigError("HAVEN_SCHOOL_YEAR_START: a month and day like 08-01") from None
 # Equity cells counting fewer than this many students are suppressed (shown as null).
 HAVEN_REPORT_SUPPRESS_BELOW = env_int("HAVEN_REPORT_SUPPRESS_BELOW", 10)
+# --- deliveries and the worker (haven.notify.outbox, haven.notify.worker) -------------------------
+# A delivery (an e-mail, an alert's notifications) is tried this many times, waiting this many
+# seconds after the first failure (doubled each time, at most 15 minutes); a process that claimed
+# one and died gives it up after the lease.
+HAVEN_DELIVERY_ATTEMPTS = env_int("HAVEN_DELIVERY_ATTEMPTS", 12)
+HAVEN_DELIVERY_RETRY_SECONDS = env_int("HAVEN_DELIVERY_RETRY_SECONDS", 10)
+HAVEN_DELIVERY_LEASE_SECONDS = env_int("HAVEN_DELIVERY_LEASE_SECONDS", 120)
+# The worker sweeps the outbox and writes its heartbeat this often (without Redis, too).
+HAVEN_SWEEP_SECONDS = env_int("HAVEN_SWEEP_SECONDS", 10)
+# /healthz: a worker whose heartbeat is older than this is down; with HAVEN_REQUIRE_WORKER (the
+# default in production) a worker never seen is down too.
+HAVEN_WORKER_STALE_SECONDS = env_int("HAVEN_WORKER_STALE_SECONDS", 90)
+HAVEN_REQUIRE_WORKER = env_bool("HAVEN_REQUIRE_WORKER", PRODUCTION)

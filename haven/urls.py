@@ -44,3 +44,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# A database or queue that is unavailable is a 503 even when raised outside a view.
+handler500 = "haven.core.views.server_error"

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import DatabaseError, models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from haven.core.busy import short_lock_wait
+
+log = logging.getLogger(__name__)
+
+# A token's last use is written at most this often (each write would otherwise be one per request).
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 class Role(models.TextChoices):
@@ -133,8 +142,24 @@ class ApiToken(models.Model):
             cls.objects.usable().select_related("user").filter(digest=_token_digest(secret)).first()
         )
         if token is not None:
-            cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+            token.touch()
         return token
+
+    def touch(self) -> None:
+        """Record when the token was used, at most once a minute, and never at the cost of the
+        request: a database busy or locked (another writer holding it) waits a second at most,
+        then the request goes on without the write."""
+        now = timezone.now()
+        if self.last_used_at is not None and now - self.last_used_at < TOKEN_TOUCH_INTERVAL:
+            return
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_TOUCH_INTERVAL)
+        try:
+            with short_lock_wait():
+                ApiToken.objects.filter(stale, pk=self.pk).update(last_used_at=now)
+        except DatabaseError as exc:
+            log.warning("could not record the use of API token %s…: %s", self.hint, exc)
+            return
+        self.last_used_at = now
 
 
 class EnrolmentCodeQuerySet(models.QuerySet["EnrolmentCode"]):

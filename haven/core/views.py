@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from haven.access import policy
@@ -87,4 +87,27 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+    """JSON for a monitoring tool: the database, Redis (when configured), the worker's heartbeat
+    and the oldest undelivered notification; 503 when a part safety depends on is down
+    (:mod:`haven.core.health`)."""
+    from haven.core.health import report
+
+    ok, body = report()
+    response = JsonResponse(body, status=200 if ok else 503)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, except for a database or queue that is unavailable (raised in a
+    middleware, where the 503 guard cannot see it): that is a 503 that says so."""
+    import sys
+
+    from django.views import defaults
+
+    from haven.core.busy import UNAVAILABLE
+    from haven.core.middleware import unavailable_response
+
+    if isinstance(sys.exc_info()[1], UNAVAILABLE):
+        return unavailable_response(request)
+    return defaults.server_error(request)

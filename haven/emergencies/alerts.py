@@ -7,8 +7,12 @@
    made at once in this process on a small thread pool (not after the background worker's next
    poll, which can be seconds away), retries go through Huey with back-off, and a periodic sweep
    picks up anything a crashed process left pending.
-3. **E-mail** goes through :mod:`haven.notify` (an urgent in-app notification + e-mail with
-   retries), from the background worker.
+3. **Notifications and e-mail**: an ``alert.notify`` row was owed in the raise's own transaction
+   (:mod:`haven.notify.outbox`); the worker turns it into an urgent in-app notification and an
+   e-mail for every recipient, and the outbox's sweep does so after an outage or a crash.
+
+Nothing here raises into the request that raised the alert: the incident is stored, and whatever
+could not be sent now is sent by the sweeps.
 
 In tests Huey runs tasks immediately, so everything here happens inline, in order.
 """
@@ -46,15 +50,23 @@ def message_for(alert: Any) -> dict[str, Any]:
 
 
 def fan_out(alerts: list[Any]) -> None:
-    """Send stored alerts on every channel (called on commit): open pages first."""
+    """Send stored alerts on every channel (called on commit): open pages first. Never raises:
+    the alerts are stored, open pages poll the database, and the sweeps send what is left."""
     publish(alerts)
-    dispatch([alert.pk for alert in alerts])
+    try:
+        dispatch([alert.pk for alert in alerts])
+    except Exception:
+        log.exception("alerts %s: delivery not started (the sweep will)", [a.pk for a in alerts])
 
 
 def publish(alerts: list[Any]) -> None:
     """Push to open pages through the channel layer. Best effort: a page that misses it catches up
     from the database when its stream reconnects."""
-    layer = get_channel_layer()
+    try:
+        layer = get_channel_layer()
+    except Exception:
+        log.exception("no channel layer to publish alerts %s", [a.pk for a in alerts])
+        return
     if layer is None or not alerts:
         return
 
@@ -83,7 +95,6 @@ def dispatch(alert_ids: list[int]) -> None:
             task.call_local(arg)
         else:
             _executor().submit(_in_thread, task, arg)
-    tasks.email_alerts(alert_ids)
 
 
 def _in_thread(task: Any, arg: int) -> None:

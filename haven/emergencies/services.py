@@ -32,6 +32,7 @@ from haven.emergencies.models import (
     Webhook,
 )
 from haven.emergencies.protocols import action
+from haven.notify import outbox
 
 MAX_NOTE = 500
 MAX_PLACE = 200
@@ -328,6 +329,10 @@ def _broadcast(incident: Incident, kind: str, *, message: str = "") -> list[Aler
             )
         )
     _queue_deliveries(incident, created)
+    if created:
+        # The notifications and e-mails are owed in this transaction: created by the worker (or
+        # the sweep, after an outage or a crash) exactly once, delivered at least once.
+        outbox.owe("alert.notify", f"alert:{created[0].pk}", {"alerts": [a.pk for a in created]})
     transaction.on_commit(lambda: alerts.fan_out(created))
     return created
 

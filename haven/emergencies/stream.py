@@ -18,7 +18,9 @@ the channel layer one message per process, not one per open page.
 And if the channel layer loses a message (Redis restarting, a raise from another process on the
 embedded in-memory layer, a publish that failed), the hub notices within
 HAVEN_ALERT_POLL_SECONDS: it compares, once per process, each school's last alert number in the
-database with the last one it has seen, and sends what is missing from the database.
+database with the last one it has seen, and sends what is missing from the database. With the
+channel layer down altogether (Redis unreachable), a stream opens all the same and every alert
+comes that way, within the poll interval (3 s by default), until the layer returns.
 
 Under a WSGI server (or Django's test client) a stream cannot be held open: the response is the
 catch-up and the position, then ends, and EventSource asks again after ``retry``.
@@ -60,6 +62,7 @@ RETRY_SPREAD_MS = 4000
 REPLAY_LIMIT = 50
 QUEUE_SIZE = 64
 FLUSH_DELAY = 2.0
+LAYER_TIMEOUT = 5.0  # a channel layer that does not answer in this time counts as down
 CONTENT_TYPE = "text/event-stream; charset=utf-8"
 _OVERFLOW = object()  # this client fell too far behind: end its stream
 _TICK = object()  # time for a heartbeat
@@ -152,24 +155,49 @@ class Hub:
         self.seen: dict[int, int] = {}  # school id -> the last alert number this process has seen
         self.poller: asyncio.Task | None = None
         self.ticker: asyncio.Task | None = None
+        # False while the channel layer cannot be reached (Redis down): streams stay open and the
+        # poller, which then polls without waiting for the layer, sends alerts from the database.
+        self.layer_ok = True
 
     async def subscribe(self, group: str) -> asyncio.Queue:
+        """A queue of this group's alerts. Never fails because the channel layer is down: the
+        stream is served from the database until the layer returns (module doc)."""
         queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
         loop = asyncio.get_running_loop()
         async with self.lock:
             if self.channel is None:
-                self.channel = await self.layer.new_channel("haven.alerts.")
-            if self.reader is None or self.reader.done():
+                try:
+                    self.channel = await self.layer.new_channel("haven.alerts.")
+                except Exception:
+                    self._layer_down("could not open a channel")
+            if self.channel is not None and (self.reader is None or self.reader.done()):
                 self.reader = _background(self._read())
             if self.poller is None or self.poller.done():
                 self.poller = _background(self._poll())
             if self.ticker is None or self.ticker.done():
                 self.ticker = _background(self._tick())
             self.queues.setdefault(group, set()).add(queue)
-            if loop.time() - self.joined.get(group, -1e9) > self.REJOIN_SECONDS:
-                await self.layer.group_add(group, self.channel)
-                self.joined[group] = loop.time()
+            if self.channel is not None and (
+                loop.time() - self.joined.get(group, -1e9) > self.REJOIN_SECONDS
+            ):
+                try:
+                    await asyncio.wait_for(self.layer.group_add(group, self.channel), LAYER_TIMEOUT)
+                except Exception:
+                    self._layer_down(f"could not join {group}")
+                else:
+                    self.joined[group] = loop.time()
         return queue
+
+    def _layer_down(self, what: str) -> None:
+        if self.layer_ok:
+            log.warning(
+                "alert streams: %s on the channel layer; serving alerts from the database "
+                "every %s s until it returns",
+                what,
+                settings.HAVEN_ALERT_POLL_SECONDS,
+                exc_info=True,
+            )
+        self.layer_ok = False
 
     def unsubscribe(self, group: str, queue: asyncio.Queue) -> None:
         listeners = self.queues.get(group)
@@ -200,6 +228,7 @@ class Hub:
 
     async def _read(self) -> None:
         channel = self.channel
+        pause = 1.0
         while True:
             try:
                 message = await self.layer.receive(channel)
@@ -208,18 +237,27 @@ class Hub:
             except Exception as exc:
                 if _idle_timeout(exc):
                     continue  # a blocking read that found nothing: nothing was lost
-                log.warning("alert listener lost the channel layer; rejoining", exc_info=True)
-                await asyncio.sleep(1)
-                self.joined.clear()
-                for group in list(self.queues):
-                    try:
-                        await self.layer.group_add(group, channel)
-                        self.joined[group] = asyncio.get_running_loop().time()
-                    except Exception:
-                        log.warning("could not rejoin %s", group, exc_info=True)
+                self._layer_down("lost the connection")
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+                await self._rejoin(channel)
                 continue
+            pause = 1.0
             if message.get("type") == "emergency.alert":
                 self._deliver(message)
+
+    async def _rejoin(self, channel: Any) -> None:
+        self.joined.clear()
+        try:
+            for group in list(self.queues):
+                await asyncio.wait_for(self.layer.group_add(group, channel), LAYER_TIMEOUT)
+                self.joined[group] = asyncio.get_running_loop().time()
+        except Exception:
+            self._layer_down("could not rejoin")
+            return
+        if not self.layer_ok:
+            log.warning("alert streams: the channel layer is back")
+        self.layer_ok = True
 
     def _deliver(self, message: dict[str, Any]) -> None:
         school = message["school"]
@@ -247,9 +285,20 @@ class Hub:
         self.seen.setdefault(school_id, sequence)
 
     async def _poll(self) -> None:
-        """The safety net for messages the channel layer lost (see the module doc)."""
+        """The safety net for messages the channel layer lost (see the module doc), and the
+        source of every alert while the layer is down."""
         while True:
             await asyncio.sleep(settings.HAVEN_ALERT_POLL_SECONDS)
+            if self.channel is None:  # the layer could not even open a channel: try again
+                try:
+                    self.channel = await self.layer.new_channel("haven.alerts.")
+                    self.reader = _background(self._read())
+                except Exception:
+                    self._layer_down("could not open a channel")
+            elif not self.layer_ok:
+                await self._rejoin(self.channel)
+                if self.reader is None or self.reader.done():
+                    self.reader = _background(self._read())
             try:
                 await self._catch_up_missed()
             except Exception:
@@ -260,8 +309,10 @@ class Hub:
         behind = await database_sync_to_async(_behind)(schools, dict(self.seen))
         if not behind:
             return
-        # The channel layer may simply be a moment behind the database: give it that moment.
-        await asyncio.sleep(min(2.0, settings.HAVEN_ALERT_POLL_SECONDS / 2))
+        # The channel layer may simply be a moment behind the database: give it that moment
+        # (not when it is down: then the database is the only way).
+        if self.layer_ok:
+            await asyncio.sleep(min(1.5, settings.HAVEN_ALERT_POLL_SECONDS / 2))
         still = {
             school: seen for school, seen in behind.items() if self.seen.get(school, 0) <= seen
         }

@@ -1,20 +1,22 @@
 """Alert deliveries that leave Haven (Web Push, webhooks, e-mail), with retries and back-off.
 
 Each attempt is appended to its Delivery's ``log``. The first attempt is made by the raising
-process at once (:mod:`haven.emergencies.alerts`); these tasks make the retries, and a sweep every
-minute picks up deliveries that a crashed process never attempted.
+process at once (:mod:`haven.emergencies.alerts`); these tasks make the retries, and a sweep (with
+the outbox's, every few seconds in the worker) picks up deliveries that a crashed process never
+attempted or whose retry could not be queued.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
@@ -22,6 +24,10 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 from haven.core import outbound
 from haven.emergencies import webhooks, webpush
 from haven.emergencies.models import Alert, Delivery, Incident, PushSubscription
+from haven.notify import outbox
+from haven.notify.models import Outbox
+
+log = logging.getLogger(__name__)
 
 PUSH_ATTEMPTS = 5
 PUSH_THREADS = 16
@@ -120,7 +126,7 @@ def _push(deliveries: list[Delivery]) -> None:
     PushSubscription.objects.filter(pk__in=[pk for pk in gone if pk]).delete()
     for delivery in deliveries:
         if delivery.status == Delivery.Status.RETRYING:
-            retry_push.schedule((delivery.pk,), delay=webhooks.backoff(delivery.attempts))
+            _schedule(retry_push, delivery)
 
 
 def _push_rows(**filters: Any) -> list[Delivery]:
@@ -180,7 +186,15 @@ def deliver_webhook(delivery_id: int) -> None:
         delivery.status = Delivery.Status.FAILED
     delivery.save(update_fields=["status", "attempts", "log", "delivered_at"])
     if delivery.status == Delivery.Status.RETRYING:
-        deliver_webhook.schedule((delivery.pk,), delay=webhooks.backoff(delivery.attempts))
+        _schedule(deliver_webhook, delivery)
+
+
+def _schedule(task: Any, delivery: Delivery) -> None:
+    """Queue the next attempt; if the queue cannot take it (Redis down), the sweep makes it."""
+    try:
+        task.schedule((delivery.pk,), delay=webhooks.backoff(delivery.attempts))
+    except Exception as exc:
+        log.warning("could not schedule a retry of delivery %s (%s)", delivery.pk, exc)
 
 
 # --- e-mail ---------------------------------------------------------------------------------------
@@ -209,10 +223,16 @@ def email_text(alert: Alert) -> str:
     return "\n".join(lines)
 
 
-@db_task()
+@outbox.handler("alert.notify", transactional=True)
+def notify_recipients(entry: Outbox) -> None:
+    """The outbox row owed with an alert: its notifications, created once (in the same
+    transaction as the row's "done")."""
+    email_alerts(entry.args.get("alerts", []))
+
+
 def email_alerts(alert_ids: list[int]) -> None:
-    """An urgent notification (in the app, and by e-mail with retries) to every recipient, once
-    per broadcast however many schools it covers."""
+    """An urgent notification (in the app, and by e-mail through the outbox) to every recipient,
+    once per broadcast however many schools it covers."""
     from haven.emergencies.services import recipients
     from haven.notify import services as notify
 
@@ -246,7 +266,7 @@ def email_alerts(alert_ids: list[int]) -> None:
     )
     # After notify's own on-commit hook (which sends, or queues, the e-mail); the sweep catches
     # e-mails the worker sends later.
-    transaction.on_commit(_sync_email_status)
+    transaction.on_commit(_sync_email_status, robust=True)
 
 
 def _sync_email_status() -> None:
@@ -266,17 +286,67 @@ def _sync_email_status() -> None:
 # --- the sweep ------------------------------------------------------------------------------------
 
 
+def _due(delivery: Delivery, now: Any) -> bool:
+    """A retry whose back-off has passed, or an attempt that was claimed and never logged (the
+    process died mid-send) once the outbox's lease has passed."""
+    entries = delivery.log or []
+    last = entries[-1].get("at") if entries else None
+    try:
+        since = datetime.fromisoformat(last) if last else delivery.created_at
+    except (TypeError, ValueError):
+        since = delivery.created_at
+    wait = webhooks.backoff(delivery.attempts) if entries else 0
+    if delivery.attempts > len(entries):
+        wait += settings.HAVEN_DELIVERY_LEASE_SECONDS
+    return since + timedelta(seconds=wait) <= now
+
+
+def sweep_alert_deliveries() -> None:
+    """Attempt what the raising process never did (it stopped between commit and send, or Redis
+    was down when a retry was to be scheduled), and mark e-mails the outbox has sent."""
+    now = timezone.now()
+    stale = now - timedelta(minutes=2)
+    _push(_push_rows(status=Delivery.Status.PENDING, attempts=0, created_at__lt=stale)[:500])
+    retrying = [d for d in _push_rows(status=Delivery.Status.RETRYING)[:500] if _due(d, now)]
+    _push(retrying)
+    webhooks_due = Delivery.objects.filter(
+        channel=Delivery.Channel.WEBHOOK,
+        status__in=[Delivery.Status.PENDING, Delivery.Status.RETRYING],
+    ).order_by("pk")[:500]
+    for delivery in webhooks_due:
+        if delivery.attempts == 0 and delivery.status == Delivery.Status.PENDING:
+            if delivery.created_at < stale:
+                deliver_webhook.call_local(delivery.pk)
+        elif _due(delivery, now):
+            deliver_webhook.call_local(delivery.pk)
+    _sync_email_status()
+
+
+outbox.also_sweep(sweep_alert_deliveries)
+
+
 @db_periodic_task(crontab(minute="*"))
 @lock_task("emergencies-sweep")
 def sweep_deliveries() -> None:
-    """Attempt what the raising process never did (it stopped between commit and send)."""
-    stale = timezone.now() - timedelta(minutes=2)
-    _push(_push_rows(status=Delivery.Status.PENDING, attempts=0, created_at__lt=stale)[:500])
-    for pk in Delivery.objects.filter(
-        channel=Delivery.Channel.WEBHOOK,
-        status=Delivery.Status.PENDING,
-        attempts=0,
-        created_at__lt=stale,
-    ).values_list("pk", flat=True)[:200]:
-        deliver_webhook.call_local(pk)
-    _sync_email_status()
+    sweep_alert_deliveries()
+
+
+def report_lines(everything: bool, limit: int) -> list[str]:
+    """``haven deliveries``: the alert deliveries that leave Haven, pending or failed first."""
+    outside = Delivery.objects.filter(
+        channel__in=[Delivery.Channel.WEBPUSH, Delivery.Channel.WEBHOOK, Delivery.Channel.EMAIL]
+    )
+    counts = dict(outside.values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
+    lines = [f"Alert deliveries (Web Push, webhooks, e-mail): {summary}."]
+    if not everything:
+        outside = outside.exclude(status=Delivery.Status.DELIVERED)
+    for row in outside.order_by("created_at")[:limit]:
+        lines.append(
+            f"{row.pk:>8}  {row.status:<8} {row.channel:<14} alert={row.alert_id} "
+            f"attempts={row.attempts}"
+        )
+    return lines
+
+
+outbox.also_report(report_lines)

@@ -1,7 +1,9 @@
 """Sending notifications: an in-app row for each recipient, pushed at once to their open Haven
-pages (WebSocket, through the channel layer), and e-mail through the background worker (retried
-when the mail server is down). Pages also poll, so a push that cannot cross processes (the
-in-memory channel layer, from the worker) still arrives within seconds."""
+pages (WebSocket, through the channel layer), and an e-mail owed in the same transaction through
+the outbox (:mod:`haven.notify.outbox`: delivered at least once, retried while the mail server is
+down, picked up again after a crash or an outage). Pages also poll, so a push that cannot cross
+processes (the in-memory channel layer, from the worker) or a channel layer that is down still
+arrives within seconds."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from haven.core.fields import shared_ciphertexts
+from haven.notify import outbox
 from haven.notify.models import Notification
 
 log = logging.getLogger(__name__)
@@ -41,22 +44,26 @@ def send(
         )
     if not notes:
         return notes
-    email_ids = [note.pk for note in notes if note.user.email]
+    outbox.owe_many(
+        ("email", email_key(note.pk), {"notification": note.pk})
+        for note in notes
+        if note.user.email
+    )
     push = [(note.user_id, note.pk, title, url, urgent) for note in notes]
-
-    def after_commit() -> None:
-        _push(push)
-        if email_ids:
-            from haven.notify.tasks import email_notifications
-
-            email_notifications(email_ids)
-
-    transaction.on_commit(after_commit)
+    transaction.on_commit(lambda: _push(push))
     return notes
 
 
+def email_key(notification_id: int) -> str:
+    return f"email:notification:{notification_id}"
+
+
 def _push(items: list[tuple[int, int, str, str, bool]]) -> None:
-    layer = get_channel_layer()
+    try:
+        layer = get_channel_layer()
+    except Exception:  # a misconfigured or unreachable layer: pages poll for the row
+        log.warning("no channel layer for notification pushes", exc_info=True)
+        return
     if layer is None:
         return
     for user_id, note_id, title, url, urgent in items:

@@ -1,11 +1,11 @@
 """``haven run``: migrate, load the demo district into an empty database (never in production), then
-serve Haven and its background worker in one foreground command; Ctrl-C stops both."""
+serve Haven and its background worker in one foreground command; Ctrl-C stops both. The worker
+(``haven worker``) runs under a supervisor: if it dies, it is started again and the log says so
+(:class:`haven.notify.worker.Supervisor`)."""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 
 from django.conf import settings
@@ -51,9 +51,11 @@ class Command(BaseCommand):
             demo_loaded = True
         worker = None
         if not options["no_worker"]:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "haven.cli", "run_huey", "--workers", "2"]
-            )
+            from haven.notify.worker import Supervisor
+
+            worker = Supervisor(
+                [sys.executable, "-m", "haven.cli", "worker", "--workers", "2"]
+            ).start()
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"\nHaven is at {url}/  (Ctrl-C stops it)"))
         self.stdout.write(f"Data: {settings.DATA_DIR}")
@@ -76,9 +78,5 @@ class Command(BaseCommand):
                 log_level="info",
             )
         finally:
-            if worker is not None and worker.poll() is None:
-                worker.send_signal(signal.SIGINT)
-                try:
-                    worker.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            if worker is not None:
+                worker.stop()
