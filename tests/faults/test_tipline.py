@@ -335,19 +335,42 @@ def _queue_full(*args, **kwargs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failure_after_the_commit_still_shows_the_receipt(people, monkeypatch, caplog):
-    """Queueing the notification e-mails fails once the tip is committed: the reporter gets the
-    receipt (page) or the 201 (API) — never a 500 for a tip that is stored — and it is logged."""
-    from haven.notify import tasks
+def test_a_queue_that_cannot_take_the_deliveries_still_shows_the_receipt(
+    people, monkeypatch, caplog
+):
+    """Queueing the notifications fails once the tip is committed (a full disk under the task
+    queue): the reporter gets the receipt (page) or the 201 (API), the deliveries stay owed in the
+    outbox for the sweep, and it is logged."""
+    from haven.notify import outbox, tasks
 
-    monkeypatch.setattr(tasks, "email_notifications", _queue_full)
-    caplog.set_level(logging.ERROR)
+    monkeypatch.setattr(tasks, "deliver_outbox", _queue_full)
+    caplog.set_level(logging.WARNING)
     page = Client().post(PAGE, _report(location="Cafeteria"))
     assert page.status_code == 200
-    body = page.content.decode()
-    assert "Your receipt number" in body
+    assert "Your receipt number" in page.content.decode()
     api = _post(Client(REMOTE_ADDR="198.51.100.50"))
     assert api.status_code == 201
     assert services.find_by_receipt(api.json()["receipt"]) is not None
     assert Tip.objects.count() == 2
+    assert _warnings(caplog, "the sweep will deliver them") == 2
+    assert outbox.undelivered().exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_the_commit_still_shows_the_receipt(people, monkeypatch, caplog):
+    """Whatever runs after the tip's commit and fails (here the outbox's hand-off itself): the
+    reporter gets the receipt (page) or the 201 (API), never a 500 for a tip that is stored, and it
+    is logged."""
+    from haven.notify import outbox
+
+    monkeypatch.setattr(outbox, "kick", _queue_full)
+    caplog.set_level(logging.ERROR)
+    page = Client().post(PAGE, _report(location="Cafeteria"))
+    assert page.status_code == 200
+    assert "Your receipt number" in page.content.decode()
+    api = _post(Client(REMOTE_ADDR="198.51.100.50"))
+    assert api.status_code == 201
+    assert services.find_by_receipt(api.json()["receipt"]) is not None
+    assert Tip.objects.count() == 2
+    assert _warnings(caplog, "is stored, but work after its commit failed") == 2
     assert _warnings(caplog, "is stored, but work after its commit failed") == 2
