@@ -1,6 +1,6 @@
 """The core of the access policy: permissions, roles, memberships and the scope registry.
 
-* :class:`Perm` and :data:`ROLE_PERMS` — the table in DESIGN.md ("Who sees what"), as data.
+* :class:`Perm` and :data:`ROLE_PERMS` — the role → permission table of docs/access.md, as data.
 * :func:`has_perm`, :func:`school_ids_for`, :func:`school_q`, :func:`schools_for` — where a user
   holds a permission, from their role assignments (cached on the user object; :func:`forget`).
 * :func:`scope` and :func:`visible_to` — the registry of how each model's queryset is narrowed for
@@ -55,7 +55,7 @@ _TEAM = _EVERY_STAFF | {
     Perm.BREAK_GLASS,
 }
 
-#: The table in DESIGN.md ("Who sees what"), as data.
+#: The role → permission table of docs/access.md, as data (tests/test_permissions.py compares them).
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(
         _TEAM
