@@ -53,7 +53,76 @@ class JsonParser(Parser):
         return cast(dict[str, Any], data)
 
 
-api = NinjaAPI(
+#: What every error answer carries (see the handlers below).
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "For 422: each field that is wrong and why",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+                "required": ["field", "message"],
+            },
+        },
+    },
+    "required": ["detail"],
+}
+ERRORS = {
+    400: "The body cannot be read: not JSON, not an object, or a NUL character in it",
+    401: "Not signed in: sign in, or send a valid token as 'Authorization: Bearer <token>'",
+    403: "Not allowed: the caller sees the record but may not do this",
+    404: "Not found, or not visible to the caller (the two answers are the same)",
+    409: "The record's state does not allow it (closed, already done)",
+    422: "Invalid input: `errors` names each field and what is wrong with it",
+    429: "Too many requests from this caller: try again after the time given",
+    503: "Busy, nothing was stored: try again in a minute",
+}
+
+
+def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    """The error answers an operation can give, from what it takes and who may call it."""
+    found = []
+    if "requestBody" in operation:
+        found += [400, 422]
+    elif operation.get("parameters"):
+        found.append(422)
+    if operation.get("security"):
+        found += [401, 403, 404]
+    else:  # the tip line's public endpoints: throttled, and a wrong receipt is a 404
+        found.append(429)
+        if "X-Haven-Receipt" in {p.get("name") for p in operation.get("parameters", [])}:
+            found.append(404)
+        if method == "post":
+            found.append(503)
+    return sorted(set(found))
+
+
+class HavenAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        """django-ninja's document, with the error answers of every operation described once
+        here rather than on each endpoint."""
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for status in _errors_of(path, method, operation):
+                    responses.setdefault(status, {"description": ERRORS[status], "content": error})
+        return document
+
+
+api = HavenAPI(
     title="Haven API",
     version="1",
     urls_namespace="api",
