@@ -1,12 +1,16 @@
 """The API at /api/v1/ (django-ninja). Each app adds its router; authorisation is the access
-policy's, exactly as for the pages. Errors are JSON that name the field."""
+policy's, exactly as for the pages. Errors are JSON that name the field.
+
+The errors services raise are answered here, once: ``PermissionDenied`` 403, ``Http404`` and
+``ObjectDoesNotExist`` 404, ``Conflict`` (haven/core/errors.py) 409, ``ValidationError`` 422, an
+unreadable body 400. An endpoint lets them through rather than catching and translating them."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, cast
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -15,6 +19,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from haven.accounts.models import ApiToken
+from haven.core.errors import Conflict
 
 
 class BearerToken(HttpBearer):
@@ -160,6 +165,11 @@ def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
     return _error(request, 422, "Invalid input.", errors=errors)
 
 
+@api.exception_handler(Conflict)
+def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return _error(request, 409, " ".join(exc.messages))
+
+
 @api.exception_handler(ValidationError)
 def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
@@ -197,7 +207,8 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 
 @api.exception_handler(Http404)
-def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+@api.exception_handler(ObjectDoesNotExist)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 404, "Not found.")
 
 

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from haven.access import policy
 from haven.access.policy import Perm
@@ -279,11 +278,7 @@ def get_visit(request: HttpRequest, pk: int):
 
 @router.post("/visits/{int:pk}/sign-out", response=VisitOut, url_name="visit_sign_out")
 def sign_out_visit(request: HttpRequest, pk: int):
-    visit = _visible(request, pk)
-    try:
-        visit = services.sign_out(request.user, visit, "api")
-    except ValidationError as error:
-        raise HttpError(409, " ".join(error.messages)) from error
+    visit = services.sign_out(request.user, _visible(request, pk), "api")
     return _out(request, visit)
 
 
