@@ -1,12 +1,16 @@
 """The API at /api/v1/ (django-ninja). Each app adds its router; authorisation is the access
-policy's, exactly as for the pages. Errors are JSON that name the field."""
+policy's, exactly as for the pages. Errors are JSON that name the field.
+
+The errors services raise are answered here, once: ``PermissionDenied`` 403, ``Http404`` and
+``ObjectDoesNotExist`` 404, ``Conflict`` (haven/core/errors.py) 409, ``ValidationError`` 422, an
+unreadable body 400. An endpoint lets them through rather than catching and translating them."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, cast
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -15,6 +19,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from haven.accounts.models import ApiToken
+from haven.core.errors import Conflict
 
 
 class BearerToken(HttpBearer):
@@ -53,7 +58,76 @@ class JsonParser(Parser):
         return cast(dict[str, Any], data)
 
 
-api = NinjaAPI(
+#: What every error answer carries (see the handlers below).
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "For 422: each field that is wrong and why",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+                "required": ["field", "message"],
+            },
+        },
+    },
+    "required": ["detail"],
+}
+ERRORS = {
+    400: "The body cannot be read: not JSON, not an object, or a NUL character in it",
+    401: "Not signed in: sign in, or send a valid token as 'Authorization: Bearer <token>'",
+    403: "Not allowed: the caller sees the record but may not do this",
+    404: "Not found, or not visible to the caller (the two answers are the same)",
+    409: "The record's state does not allow it (closed, already done)",
+    422: "Invalid input: `errors` names each field and what is wrong with it",
+    429: "Too many requests from this caller: try again after the time given",
+    503: "Busy, nothing was stored: try again in a minute",
+}
+
+
+def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    """The error answers an operation can give, from what it takes and who may call it."""
+    found = []
+    if "requestBody" in operation:
+        found += [400, 422]
+    elif operation.get("parameters"):
+        found.append(422)
+    if operation.get("security"):
+        found += [401, 403, 404]
+    else:  # the tip line's public endpoints: throttled, and a wrong receipt is a 404
+        found.append(429)
+        if "X-Haven-Receipt" in {p.get("name") for p in operation.get("parameters", [])}:
+            found.append(404)
+        if method == "post":
+            found.append(503)
+    return sorted(set(found))
+
+
+class HavenAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        """django-ninja's document, with the error answers of every operation described once
+        here rather than on each endpoint."""
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for status in _errors_of(path, method, operation):
+                    responses.setdefault(status, {"description": ERRORS[status], "content": error})
+        return document
+
+
+api = HavenAPI(
     title="Haven API",
     version="1",
     urls_namespace="api",
@@ -89,6 +163,11 @@ def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
         for err in exc.errors
     ]
     return _error(request, 422, "Invalid input.", errors=errors)
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return _error(request, 409, " ".join(exc.messages))
 
 
 @api.exception_handler(ValidationError)
@@ -128,7 +207,8 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 
 @api.exception_handler(Http404)
-def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+@api.exception_handler(ObjectDoesNotExist)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 404, "Not found.")
 
 

@@ -11,6 +11,7 @@ from haven.access.policy import Perm
 from haven.audit import services as audit
 from haven.audit.models import AuditEvent
 from haven.audit.views import filtered
+from haven.web.api import bounded_id, page
 
 router = Router(tags=["audit"])
 
@@ -45,8 +46,8 @@ def events(
     params = {"actor": actor, "action": action, "object_type": object_type, "object_id": object_id}
     qs = filtered(policy.visible_to(request.user, AuditEvent), params).order_by("-seq")
     if before is not None:
-        qs = qs.filter(seq__lt=before)
-    rows = list(qs[: max(1, min(limit, 1000))])
+        qs = qs.filter(seq__lt=bounded_id(before))
+    rows = list(qs[page(limit, most=1000)])
     audit.record(
         request.user,
         "list",

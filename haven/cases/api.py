@@ -19,15 +19,18 @@ from haven.cases.schemas import (
     AssessmentIn,
     AssessmentOut,
     BreakGlassIn,
+    CaseCloseIn,
+    CaseEventOut,
     CaseIn,
+    CaseMessageIn,
+    CaseMessageOut,
     CaseOut,
+    CaseReviewIn,
+    CaseScreeningIn,
+    CaseScreeningOut,
     CaseSummaryOut,
-    CloseIn,
     CompartmentName,
-    EventOut,
     GrantOut,
-    MessageIn,
-    MessageOut,
     NoteOut,
     ObservationIn,
     ObservationOut,
@@ -38,11 +41,8 @@ from haven.cases.schemas import (
     ReasonIn,
     ReferralIn,
     ReferralOut,
-    ReviewIn,
     ReviewOut,
     ReviewOutcomeIn,
-    ScreeningIn,
-    ScreeningOut,
     SettleIn,
     StepIn,
     TeamIn,
@@ -60,6 +60,7 @@ from haven.cases.schemas import (
     screening_out,
 )
 from haven.core.models import School, Student
+from haven.web.api import page
 
 router = Router(tags=["cases"])
 
@@ -112,8 +113,14 @@ def list_cases(
     offset: int = 0,
 ):
     chosen = _school(request, school) if school else None
+    window = page(limit, offset, most=500)
     rows = services.list_cases(
-        request.user, school=chosen, status=status, mine=mine, limit=limit, offset=offset
+        request.user,
+        school=chosen,
+        status=status,
+        mine=mine,
+        limit=window.stop - window.start,
+        offset=window.start,
     )
     return [case_summary(c) for c in rows]
 
@@ -154,7 +161,8 @@ def create_case(request: HttpRequest, body: CaseIn):
 
 @router.get("/referrals", response=list[ReferralOut], url_name="case_referrals")
 def list_referrals(request: HttpRequest, status: str | None = None, limit: int = 50):
-    rows = services.referrals(request.user, status=status, limit=limit)
+    window = page(limit, most=500)
+    rows = services.referrals(request.user, status=status, limit=window.stop - window.start)
     return [referral_out(r, full=policy.may_handle_referral(request.user, r)) for r in rows]
 
 
@@ -198,7 +206,7 @@ def set_team(request: HttpRequest, case_id: int, body: TeamIn):
 
 
 @router.post("/{case_id}/close", response=CaseOut, url_name="case_close")
-def close_case(request: HttpRequest, case_id: int, body: CloseIn):
+def close_case(request: HttpRequest, case_id: int, body: CaseCloseIn):
     case = services.close_case(
         request.user, _case(request, case_id), criteria=body.criteria, summary=body.summary
     )
@@ -211,7 +219,7 @@ def reopen_case(request: HttpRequest, case_id: int, body: ReasonIn):
     return _detail(request, case)
 
 
-@router.get("/{case_id}/timeline", response=list[EventOut], url_name="case_timeline")
+@router.get("/{case_id}/timeline", response=list[CaseEventOut], url_name="case_timeline")
 def timeline(request: HttpRequest, case_id: int):
     return [event_out(e) for e in services.timeline(request.user, _case(request, case_id))]
 
@@ -260,7 +268,7 @@ def break_glass(request: HttpRequest, case_id: int, body: BreakGlassIn):
     )
 
 
-@router.get("/{case_id}/screenings", response=list[ScreeningOut], url_name="case_screenings")
+@router.get("/{case_id}/screenings", response=list[CaseScreeningOut], url_name="case_screenings")
 def list_screenings(request: HttpRequest, case_id: int):
     case = _case(request, case_id)
     rows = services.screenings(request.user, case)
@@ -272,9 +280,9 @@ def list_screenings(request: HttpRequest, case_id: int):
 
 
 @router.post(
-    "/{case_id}/screenings", response={201: ScreeningOut}, url_name="case_screening_create"
+    "/{case_id}/screenings", response={201: CaseScreeningOut}, url_name="case_screening_create"
 )
-def create_screening(request: HttpRequest, case_id: int, body: ScreeningIn):
+def create_screening(request: HttpRequest, case_id: int, body: CaseScreeningIn):
     screening: Screening = services.screen(request.user, _case(request, case_id), body.answers)
     return Status(201, screening_out(screening))
 
@@ -394,7 +402,7 @@ def settle_plan_item(request: HttpRequest, case_id: int, item_id: int, body: Pla
 
 
 @router.post("/{case_id}/reviews", response={201: ReviewOut}, url_name="case_review")
-def schedule_review(request: HttpRequest, case_id: int, body: ReviewIn):
+def schedule_review(request: HttpRequest, case_id: int, body: CaseReviewIn):
     review = services.schedule_review(request.user, _case(request, case_id), due_on=body.due_on)
     return Status(201, review_out(review))
 
@@ -407,12 +415,12 @@ def record_review(request: HttpRequest, case_id: int, review_id: int, body: Revi
     return review_out(services.record_review(request.user, review, outcome=body.outcome))
 
 
-@router.get("/{case_id}/messages", response=list[MessageOut], url_name="case_messages")
+@router.get("/{case_id}/messages", response=list[CaseMessageOut], url_name="case_messages")
 def list_messages(request: HttpRequest, case_id: int):
     return [message_out(m) for m in services.messages(request.user, _case(request, case_id))]
 
 
-@router.post("/{case_id}/messages", response={201: MessageOut}, url_name="case_message_create")
-def post_message(request: HttpRequest, case_id: int, body: MessageIn):
+@router.post("/{case_id}/messages", response={201: CaseMessageOut}, url_name="case_message_create")
+def post_message(request: HttpRequest, case_id: int, body: CaseMessageIn):
     message = services.post_message(request.user, _case(request, case_id), body.text)
     return Status(201, message_out(message))

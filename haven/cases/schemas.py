@@ -188,12 +188,12 @@ class GrantOut(Schema):
     expires_at: datetime
 
 
-class ScreeningIn(Schema):
+class CaseScreeningIn(Schema):
     # Checked by the screener itself (strict yes/no, skip logic), so that each problem is named.
     answers: dict[str, Any]
 
 
-class ScreeningOut(Schema):
+class CaseScreeningOut(Schema):
     id: int
     risk_level: Literal["low", "moderate", "high"]
     positive: bool
@@ -216,7 +216,7 @@ def screening_out(s: Screening, answers: dict[str, bool] | None = None) -> dict[
     }
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     at: datetime
     kind: str
     compartment: CompartmentName
@@ -398,7 +398,7 @@ def plan_item_out(i: PlanItem) -> dict[str, Any]:
     }
 
 
-class ReviewIn(Schema):
+class CaseReviewIn(Schema):
     due_on: date
 
 
@@ -422,7 +422,7 @@ class PlanOut(Schema):
     reviews: list[ReviewOut]
 
 
-class CloseIn(Schema):
+class CaseCloseIn(Schema):
     criteria: list[str] = Field(..., max_length=20)
     summary: str = Field(..., min_length=1, max_length=services.cases.MAX_SUMMARY)
 
@@ -435,11 +435,11 @@ class TeamIn(Schema):
     members: list[str] = Field(..., max_length=services.cases.MAX_TEAM)
 
 
-class MessageIn(Schema):
+class CaseMessageIn(Schema):
     text: str = Field(..., min_length=1, max_length=services.records.MAX_MESSAGE)
 
 
-class MessageOut(Schema):
+class CaseMessageOut(Schema):
     id: int
     author: Person | None
     text: str

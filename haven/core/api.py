@@ -14,6 +14,7 @@ from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core import services
 from haven.core.models import School, Section, Student
+from haven.web.api import page
 
 router = Router(tags=["roster"])
 
@@ -118,10 +119,7 @@ def students(
         qs = qs.filter(school=chosen)
     if q.strip():
         qs = services.search_students(qs, q.strip()[:100])
-    limit = max(1, min(limit, 500))
-    rows = list(
-        qs.order_by("family_name", "given_name", "pk")[max(offset, 0) : max(offset, 0) + limit]
-    )
+    rows = list(qs.order_by("family_name", "given_name", "pk")[page(limit, offset, most=500)])
     return [_student(s) for s in rows]
 
 

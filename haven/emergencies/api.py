@@ -17,6 +17,7 @@ from haven.access import policy
 from haven.core.models import School
 from haven.emergencies import cap, services
 from haven.emergencies.models import Incident, Protocol
+from haven.web.api import page, request_body
 
 router = Router(tags=["emergencies"])
 
@@ -48,7 +49,7 @@ class UpdateIn(Schema):
     shelter_strategy: str | None = Field(None, max_length=services.MAX_PLACE)
 
 
-class EventOut(Schema):
+class IncidentEventOut(Schema):
     kind: str
     at: datetime
     actor: str | None
@@ -75,7 +76,7 @@ class IncidentOut(Schema):
 
 
 class IncidentDetailOut(IncidentOut):
-    timeline: list[EventOut]
+    timeline: list[IncidentEventOut]
     not_acknowledged: list[str]
 
 
@@ -121,7 +122,7 @@ def incidents(request: HttpRequest, status: Incident.Status | None = None, limit
     qs = policy.visible_to(request.user, Incident).select_related("school", "district", "raised_by")
     if status:
         qs = qs.filter(status=status)
-    return [_out(i) for i in qs.order_by("-raised_at")[: max(1, min(limit, 200))]]
+    return [_out(i) for i in qs.order_by("-raised_at")[page(limit, most=200)]]
 
 
 @router.post("/incidents", response={201: IncidentOut}, url_name="incidents")
@@ -214,12 +215,7 @@ def post_update(request: HttpRequest, pk: int, body: UpdateIn):
     "/incidents/{int:pk}/all-clear",
     response=IncidentOut,
     url_name="incident_all_clear",
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": AllClearIn.model_json_schema()}},
-        }
-    },
+    openapi_extra=request_body(AllClearIn, required=False),
 )
 def all_clear(request: HttpRequest, pk: int):
     """Declare the incident over (incident command: school or district administrators, SROs). An

@@ -39,14 +39,14 @@ class ReleaseIn(Schema):
     )
 
 
-class StudentOut(Schema):
+class ReleaseStudentOut(Schema):
     id: int
     name: str
 
 
 class ReleaseOut(Schema):
     id: int
-    student: StudentOut
+    student: ReleaseStudentOut
     guardian: int | None
     adult_name: str
     released_by: str | None

@@ -20,6 +20,7 @@ from haven.access import policy
 from haven.emergencies import accountability
 from haven.emergencies import roll_call as roll_calls
 from haven.emergencies.models import Incident, RollCall, RollCallEntry
+from haven.web.api import request_body
 
 router = Router(tags=["emergencies"])
 
@@ -76,7 +77,7 @@ class NeedHelpOut(Schema):
     at: datetime
 
 
-class VisitorOut(Schema):
+class IncidentVisitorOut(Schema):
     visit: int
     name: str
     status: str
@@ -87,10 +88,10 @@ class VisitorsOut(Schema):
     accounted: int
     missing: int
     not_reported: int
-    people: list[VisitorOut]
+    people: list[IncidentVisitorOut]
 
 
-class StudentOut(Schema):
+class AccountedStudentOut(Schema):
     id: int
     name: str
     grade: str
@@ -108,9 +109,9 @@ class AccountabilityOut(Schema):
     need_help: list[NeedHelpOut]
     visitors: VisitorsOut
     names_visible: bool
-    missing: list[StudentOut]
-    injured: list[StudentOut]
-    unaccounted: list[StudentOut]
+    missing: list[AccountedStudentOut]
+    injured: list[AccountedStudentOut]
+    unaccounted: list[AccountedStudentOut]
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
@@ -132,12 +133,7 @@ def _body(request: HttpRequest) -> RollCallIn:
     "/incidents/{int:pk}/roll-call",
     response={200: RollCallOut, 201: RollCallOut},
     url_name="incident_roll_call",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": RollCallIn.model_json_schema()}},
-        }
-    },
+    openapi_extra=request_body(RollCallIn),
 )
 def roll_call(request: HttpRequest, pk: int):
     """Report a class: every student present, missing, injured, or extra (from another class,

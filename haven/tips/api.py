@@ -3,30 +3,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import (
-    RequestDataTooBig,
-    TooManyFieldsSent,
-    TooManyFilesSent,
-    ValidationError,
-)
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
-from django.http.multipartparser import MultiPartParserError
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticError
 
 from haven.access import policy
 from haven.tips import services, throttle
 from haven.tips.models import Category, Disposition, Tip
+from haven.web.api import page, parse, read_body, read_data, request_body
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +28,23 @@ RECEIPT_HEADER = "HTTP_X_HAVEN_RECEIPT"
 #: A caller past the allowance answers the challenge of its last 429 here: ``token:nonce`` (the
 #: proof of work) or ``token`` alone once the challenge's wait is over.
 PROOF_HEADER = "HTTP_X_HAVEN_PROOF"
-SchemaT = TypeVar("SchemaT", bound=BaseModel)
+RECEIPT_PARAMETER = {
+    "in": "header",
+    "name": "X-Haven-Receipt",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The receipt the tip line gave when the tip was sent (a wrong one is a 404)",
+}
+PROOF_PARAMETER = {
+    "in": "header",
+    "name": "X-Haven-Proof",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": (
+        "The answer to the challenge of the caller's last 429: `<token>:<nonce>` (the proof of "
+        "work) or `<token>` alone once the challenge's wait is over"
+    ),
+}
 
 
 class Contact(Schema):
@@ -102,30 +109,6 @@ class ReporterTipOut(Schema):
     messages: list[MessageOut]
 
 
-def _request_body(schema: type[BaseModel]) -> dict[str, Any]:
-    """The OpenAPI description of a JSON body that an endpoint reads itself (after the access
-    check, so that a tip someone may not see is a 404 whatever they sent)."""
-    document = schema.model_json_schema()
-    definitions = document.pop("$defs", {})
-
-    def inline(node: Any) -> Any:  # the document's own $defs are not in the OpenAPI components
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/$defs/"):
-                return inline(definitions[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(value) for value in node]
-        return node
-
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": inline(document)}},
-        }
-    }
-
-
 def _too_many(limit: throttle.Limit) -> HttpError:
     return HttpError(429, f"Too many requests. Try again in {throttle.retry_after(limit)} seconds.")
 
@@ -140,6 +123,7 @@ NOT_STORED = (
     "/tips",
     response={201: ReceiptOut, 429: SlowDownOut, 503: BusyOut},
     url_name="public_tip_submit",
+    openapi_extra={**request_body(TipIn, multipart=True), "parameters": [PROOF_PARAMETER]},
 )
 def submit_tip(request: HttpRequest):
     """Submit a tip as JSON, or as multipart with a `data` part (the same JSON) and `files`.
@@ -207,48 +191,9 @@ def _busy_is_503() -> Iterator[None]:
         raise HttpError(503, NOT_STORED) from exc
 
 
-def _read_body(request: HttpRequest, *, multipart_files: bool = False) -> tuple[Any, list[Any]]:
-    """The request's data: a JSON body, or (multipart or a form) a `data` part holding the same
-    JSON, else the form's fields; and the uploaded `files`. A body that cannot be read is a 400
-    that says so, never a 500."""
-    content_type = request.META.get("CONTENT_TYPE", "")
-    try:
-        if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-            raw = request.POST.get("data", "")
-            data = json.loads(raw) if raw else {k: v for k, v in request.POST.items()}
-            files = request.FILES.getlist("files") if multipart_files else []
-        else:
-            data = json.loads(request.body or b"{}")
-            files = []
-    except RequestDataTooBig as exc:
-        raise HttpError(413, "The request is too large.") from exc
-    except (TooManyFieldsSent, TooManyFilesSent) as exc:
-        raise HttpError(400, "The request has too many fields or files.") from exc
-    except (ValueError, UnicodeDecodeError, MultiPartParserError) as exc:
-        raise HttpError(
-            400, "The body is not valid JSON (or multipart with a JSON `data` part)."
-        ) from exc
-    if not isinstance(data, dict):
-        raise HttpError(400, "The body must be a JSON object.")
-    return data, files
-
-
-def _parse(schema: type[SchemaT], data: dict[str, Any]) -> SchemaT:
-    """Validate a body read by hand; a 422 names each bad field by its path in the body (a field
-    may itself be called ``body``, so the path is not prefixed with where it came from)."""
-    try:
-        return schema.model_validate(data)
-    except PydanticError as exc:
-        errors: dict[str, list[str]] = {}
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"])
-            errors.setdefault(name, []).append(error["msg"])
-        raise ValidationError(errors) from exc
-
-
 def _read_submission(request: HttpRequest) -> tuple[TipIn, list[Any]]:
-    data, files = _read_body(request, multipart_files=True)
-    return _parse(TipIn, data), files
+    data, files = read_data(request, files=True)
+    return parse(TipIn, data), files
 
 
 def _reporter_tip(request: HttpRequest) -> tuple[Tip, str]:
@@ -277,7 +222,12 @@ def _reporter_messages(tip: Tip) -> list[dict[str, Any]]:
     ]
 
 
-@public.get("/tips/mine", response=ReporterTipOut, url_name="public_tip_mine")
+@public.get(
+    "/tips/mine",
+    response=ReporterTipOut,
+    url_name="public_tip_mine",
+    openapi_extra={"parameters": [RECEIPT_PARAMETER]},
+)
 def my_tip(request: HttpRequest):
     tip, _ = _reporter_tip(request)
     services.reporter_opened(tip)
@@ -293,7 +243,7 @@ def my_tip(request: HttpRequest):
     "/tips/mine/messages",
     response={201: MessageOut},
     url_name="public_tip_message",
-    openapi_extra=_request_body(MessageIn),
+    openapi_extra={**request_body(MessageIn), "parameters": [RECEIPT_PARAMETER]},
 )
 def my_tip_message(request: HttpRequest):
     """The reporter answers. The receipt is checked before the body is read: without the right
@@ -303,7 +253,7 @@ def my_tip_message(request: HttpRequest):
     if not throttle.reserve(throttle.CALLER_MESSAGE, who):
         raise _too_many(throttle.CALLER_MESSAGE)
     try:
-        payload = _parse(MessageIn, _read_body(request)[0])
+        payload = read_body(request, MessageIn)
         with _busy_is_503():
             message = services.reporter_message(tip, receipt, payload.body)
     except BaseException:
@@ -432,8 +382,7 @@ def list_tips(
         qs = qs.filter(category=category)
     if life_safety is not None:
         qs = qs.filter(life_safety=life_safety)
-    limit, offset = max(1, min(limit, 500)), max(0, offset)
-    tips = list(qs.order_by("-life_safety", "-created_at")[offset : offset + limit])
+    tips = list(qs.order_by("-life_safety", "-created_at")[page(limit, offset, most=500)])
     services.listed(request.user, tips)
     return [_summary(t) for t in tips]
 
@@ -454,12 +403,12 @@ def acknowledge_tip(request: HttpRequest, tip_id: int):
     "/{tip_id}/messages",
     response={201: MessageOut},
     url_name="tip_messages",
-    openapi_extra=_request_body(StaffMessageIn),
+    openapi_extra=request_body(StaffMessageIn),
 )
 def message_tip(request: HttpRequest, tip_id: int):
     """A question to the reporter, or (``internal``) a note among responders."""
     tip = _visible(request, tip_id)
-    payload = _parse(StaffMessageIn, _read_body(request)[0])
+    payload = read_body(request, StaffMessageIn)
     message = services.staff_message(
         request.user, tip, payload.body, internal=payload.internal, signed=payload.signed
     )
@@ -480,10 +429,10 @@ def message_tip(request: HttpRequest, tip_id: int):
     "/{tip_id}/close",
     response=TipSummary,
     url_name="tip_close",
-    openapi_extra=_request_body(CloseIn),
+    openapi_extra=request_body(CloseIn),
 )
 def close_tip(request: HttpRequest, tip_id: int):
     """Close the tip with its disposition (case opened, referred, resolved, unfounded, prank)."""
     tip = _visible(request, tip_id)
-    payload = _parse(CloseIn, _read_body(request)[0])
+    payload = read_body(request, CloseIn)
     return _summary(services.close(request.user, tip, payload.disposition))

@@ -9,17 +9,14 @@ by hand and bad ones are a 400 or a 422 naming the field, never a 500.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticError
 
 from haven.access import policy
 from haven.access.policy import Perm
@@ -27,9 +24,9 @@ from haven.triage import services
 from haven.triage.models import DismissReason, Signal, Urgency
 from haven.triage.models import Status as SignalStatus
 from haven.triage.text import MAX_CHARS
+from haven.web.api import page, read_body, request_body
 
 router = Router(tags=["triage"])
-SchemaT = TypeVar("SchemaT", bound=BaseModel)
 LIST_LIMIT = 200
 
 
@@ -107,59 +104,6 @@ class ClassifyOut(Schema):
     reported: bool
 
 
-def _schema_body(schema: type[BaseModel]) -> dict[str, Any]:
-    """The OpenAPI description of a JSON body the endpoint reads itself."""
-    document = schema.model_json_schema()
-    definitions = document.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/$defs/"):
-                return inline(definitions[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(value) for value in node]
-        return node
-
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": inline(document)}},
-        }
-    }
-
-
-def _read(request: HttpRequest, schema: type[SchemaT]) -> SchemaT:
-    """The body as ``schema``: JSON (UTF-8, or Windows-1252 when it is not UTF-8) or form fields.
-    Unreadable: 400; too large: 413; invalid: 422 naming each field."""
-    content_type = request.META.get("CONTENT_TYPE", "")
-    try:
-        if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-            data: Any = {key: value for key, value in request.POST.items()}
-        else:
-            raw = request.body or b"{}"
-            try:
-                decoded = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                decoded = raw.decode("cp1252", errors="replace")
-            data = json.loads(decoded)
-    except RequestDataTooBig as exc:
-        raise HttpError(413, "The request is too large.") from exc
-    except ValueError as exc:
-        raise HttpError(400, "The body is not valid JSON.") from exc
-    if not isinstance(data, dict):
-        raise HttpError(400, "The body must be a JSON object.")
-    try:
-        return schema.model_validate(data)
-    except PydanticError as exc:
-        errors: dict[str, list[str]] = {}
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "body"
-            errors.setdefault(name, []).append(error["msg"])
-        raise ValidationError(errors) from exc
-
-
 def _out(signal: Signal) -> dict[str, Any]:
     reading = signal.reading or {}
     return {
@@ -198,14 +142,14 @@ def _detail(signal: Signal) -> dict[str, Any]:
     "/signals",
     response={200: IntakeOut, 201: IntakeOut},
     url_name="signal_submit",
-    openapi_extra=_schema_body(SignalIn),
+    openapi_extra=request_body(SignalIn),
 )
 def submit_signal(request: HttpRequest):
     """Receive a signal from a monitoring tool. 201 with the new signal, or 200 with the first
     one (``duplicate_of``) when the same text about the same student came within the window."""
     if not policy.has_perm(request.user, Perm.SIGNALS_SUBMIT):
         raise PermissionDenied(_("You cannot submit signals."))
-    payload = _read(request, SignalIn)
+    payload = read_body(request, SignalIn, fallback_charset="cp1252")
     try:
         intake = services.submit_signal(
             request.user,
@@ -248,8 +192,7 @@ def list_signals(
         qs = qs.filter(school__slug=school)
     if source:
         qs = qs.filter(source=source)
-    limit = max(1, min(limit, LIST_LIMIT))
-    return [_out(s) for s in qs.order_by("-received_at", "-pk")[:limit]]
+    return [_out(s) for s in qs.order_by("-received_at", "-pk")[page(limit, most=LIST_LIMIT)]]
 
 
 @router.get("/signals/{signal_id}", response=SignalDetail, url_name="signal")
@@ -262,13 +205,13 @@ def get_signal(request: HttpRequest, signal_id: int):
     "/signals/{signal_id}/review",
     response=SignalDetail,
     url_name="signal_review",
-    openapi_extra=_schema_body(ReviewIn),
+    openapi_extra=request_body(ReviewIn),
 )
 def review_signal(request: HttpRequest, signal_id: int):
     """Confirm (optionally opening a case) or dismiss a signal, with a reason."""
     if not services.may_see(request.user, Signal(pk=signal_id)):
         raise HttpError(404, "Not found.")
-    payload = _read(request, ReviewIn)
+    payload = read_body(request, ReviewIn, fallback_charset="cp1252")
     if payload.verdict == "confirm":
         signal = services.confirm(
             request.user,
@@ -288,12 +231,12 @@ def review_signal(request: HttpRequest, signal_id: int):
     "/triage/classify",
     response=ClassifyOut,
     url_name="triage_classify",
-    openapi_extra=_schema_body(ClassifyIn),
+    openapi_extra=request_body(ClassifyIn),
 )
 def classify(request: HttpRequest):
     """The classifier's reading of a text: scores per category, urgency, evidence spans. Texts
     over the limit are cut to it (``truncated``). Audited without the text."""
     if not policy.may_classify(request.user):
         raise PermissionDenied(_("You cannot use the classifier."))
-    payload = _read(request, ClassifyIn)
+    payload = read_body(request, ClassifyIn, fallback_charset="cp1252")
     return services.classify_for(request.user, payload.text)

@@ -8,17 +8,12 @@ whatever they send; bodies are then read and validated here (a 422 names each ba
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticError
 
 from haven.access import policy
 from haven.access.policy import Perm
@@ -26,9 +21,9 @@ from haven.audit import services as audit
 from haven.core.models import School, Staff
 from haven.visitors import aamva, services, watchlists
 from haven.visitors.models import Visit
+from haven.web.api import page, read_body, request_body
 
 router = Router(tags=["visitors"])
-SchemaT = TypeVar("SchemaT", bound=BaseModel)
 MAX_LIST = 1000
 
 
@@ -58,7 +53,7 @@ class ParseIn(Schema):
     barcode: str = Field(..., max_length=10_000)
 
 
-class MatchOut(Schema):
+class VisitMatchOut(Schema):
     source: str
     record_id: str
     name: str
@@ -67,9 +62,9 @@ class MatchOut(Schema):
     label: str = ""
 
 
-class ScreeningOut(Schema):
+class VisitScreeningOut(Schema):
     outcome: str
-    matches: list[MatchOut]
+    matches: list[VisitMatchOut]
     review_answer: str
     decision: str
 
@@ -99,7 +94,7 @@ class VisitOut(Schema):
     at_kiosk: bool
     checked_in_at: dt.datetime
     checked_out_at: dt.datetime | None
-    screening: ScreeningOut | None
+    screening: VisitScreeningOut | None
     badge_url: str | None
 
 
@@ -125,42 +120,6 @@ class LicenseOut(Schema):
 
 
 # --- reading bodies after the access check --------------------------------------------------------
-
-
-def _request_body(schema: type[BaseModel]) -> dict[str, Any]:
-    document = schema.model_json_schema()
-    document.pop("$defs", None)
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": document}},
-        }
-    }
-
-
-def _body(request: HttpRequest, schema: type[SchemaT]) -> SchemaT:
-    """The request's JSON (or form) body, validated: a 400 when it cannot be read, a 422 naming
-    each bad field."""
-    content_type = request.META.get("CONTENT_TYPE", "")
-    try:
-        if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-            data: Any = {key: value for key, value in request.POST.items()}
-        else:
-            data = json.loads(request.body or b"{}")
-    except RequestDataTooBig as exc:
-        raise HttpError(413, "The request is too large.") from exc
-    except (ValueError, UnicodeDecodeError, MultiPartParserError) as exc:
-        raise HttpError(400, "The body is not valid JSON.") from exc
-    if not isinstance(data, dict):
-        raise HttpError(400, "The body must be a JSON object.")
-    try:
-        return schema.model_validate(data)
-    except PydanticError as exc:
-        errors: dict[str, list[str]] = {}
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "body"
-            errors.setdefault(name, []).append(error["msg"])
-        raise ValidationError(errors) from exc
 
 
 # --- shapes ---------------------------------------------------------------------------------------
@@ -232,14 +191,14 @@ def _school(request: HttpRequest, slug: str, perm: Perm) -> School:
     "/visits",
     response={201: VisitOut},
     url_name="visits",
-    openapi_extra=_request_body(VisitIn),
+    openapi_extra=request_body(VisitIn),
 )
 def create_visit(request: HttpRequest):
     """Check a visitor in: from the ID's barcode text (``id_barcode``) or a typed name and date of
     birth. The visitor is screened first; a ``match`` records the attempt but issues no badge
     (``badge_url`` null), and so does a ``review`` until it is answered."""
     _require(request, Perm.VISITORS_MANAGE)
-    body = _body(request, VisitIn)
+    body = read_body(request, VisitIn)
     school = _school(request, body.school, Perm.VISITORS_MANAGE)
     if body.id_barcode and body.id_barcode.strip():
         details = services.from_barcode(body.id_barcode, "id_barcode")
@@ -270,7 +229,7 @@ def list_visits(
     request: HttpRequest,
     school: str | None = Query(None, description="School slug"),  # type: ignore[type-arg]
     on_site: bool = False,
-    limit: int = Query(100, ge=1, le=MAX_LIST),  # type: ignore[type-arg]
+    limit: int = Query(100, description=f"At most {MAX_LIST}"),  # type: ignore[type-arg]
 ):
     """Visits newest first; ``on_site=true`` gives who is in the building now (admitted, or
     waiting at the desk for a screening decision), oldest first."""
@@ -288,7 +247,7 @@ def list_visits(
         qs = qs.filter(school=found)
     if on_site:
         qs = qs.filter(status__in=Visit.PRESENT).order_by("checked_in_at", "pk")
-    visits = list(qs[:limit])
+    visits = list(qs[page(limit, most=MAX_LIST)])
     audit.record(
         request.user,
         "list",
@@ -313,11 +272,7 @@ def get_visit(request: HttpRequest, pk: int):
 
 @router.post("/visits/{int:pk}/sign-out", response=VisitOut, url_name="visit_sign_out")
 def sign_out_visit(request: HttpRequest, pk: int):
-    visit = _visible(request, pk)
-    try:
-        visit = services.sign_out(request.user, visit, "api")
-    except ValidationError as error:
-        raise HttpError(409, " ".join(error.messages)) from error
+    visit = services.sign_out(request.user, _visible(request, pk), "api")
     return _out(request, visit)
 
 
@@ -325,14 +280,14 @@ def sign_out_visit(request: HttpRequest, pk: int):
     "/visits/{int:pk}/review",
     response=VisitOut,
     url_name="visit_review",
-    openapi_extra=_request_body(DecisionIn),
+    openapi_extra=request_body(DecisionIn),
 )
 def review_visit(request: HttpRequest, pk: int):
     """Answer a possible match: ``yes`` (the same person: no badge, administrators and the SRO
     alerted), ``no`` (admitted) or ``not_sure`` (escalated; an administrator or the SRO then
     answers yes or no)."""
     visit = _visible(request, pk)
-    body = _body(request, DecisionIn)
+    body = read_body(request, DecisionIn)
     visit = services.decide(request.user, visit, body.answer)
     return _out(request, _visible(request, visit.pk))
 
@@ -341,13 +296,13 @@ def review_visit(request: HttpRequest, pk: int):
     "/id/parse",
     response=LicenseOut,
     url_name="id_parse",
-    openapi_extra=_request_body(ParseIn),
+    openapi_extra=request_body(ParseIn),
 )
 def parse_id(request: HttpRequest):
     """Read the text of a driver's licence's or ID card's PDF417 barcode (AAMVA). Nothing is
     stored. A 422 names what is wrong (``barcode`` when it is not an AAMVA payload)."""
     _require(request, Perm.VISITORS_MANAGE)
-    body = _body(request, ParseIn)
+    body = read_body(request, ParseIn)
     try:
         card = aamva.parse(body.barcode)
     except aamva.AamvaError as exc:

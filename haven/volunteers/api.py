@@ -19,6 +19,7 @@ from haven.audit import services as audit
 from haven.core.models import School
 from haven.volunteers import hours, services
 from haven.volunteers.models import Volunteer, VolunteerVisit
+from haven.web.api import page
 
 router = Router(tags=["volunteers"])
 MAX_LIST = 1000
@@ -113,7 +114,7 @@ def list_volunteers(
     request: HttpRequest,
     status: Volunteer.Status | None = None,
     school: str | None = Query(None, description="School slug"),  # type: ignore[type-arg]
-    limit: int = Query(100, ge=1, le=MAX_LIST),  # type: ignore[type-arg]
+    limit: int = Query(100, description=f"At most {MAX_LIST}"),  # type: ignore[type-arg]
 ):
     """Volunteers of the caller's schools, by name, with whether each is eligible today."""
     _require(request)
@@ -127,7 +128,7 @@ def list_volunteers(
         if found is None or not policy.has_perm(request.user, Perm.VOLUNTEERS_MANAGE, found):
             raise Http404
         qs = qs.filter(schools=found)
-    volunteers = list(qs.order_by("last_name", "first_name", "pk")[:limit])
+    volunteers = list(qs.order_by("last_name", "first_name", "pk")[page(limit, most=MAX_LIST)])
     audit.record(
         request.user,
         "list",

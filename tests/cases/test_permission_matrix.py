@@ -1,7 +1,7 @@
 """The generated permission matrix: every case endpoint x every person x every compartment.
 
-The expected answer of each call is computed from the policy's expectations below (DESIGN.md,
-"Who sees what"), never written down call by call. Every response is also checked for leaks: the
+The expected answer of each call is computed from the policy's expectations below (docs/access.md,
+"Who may do what"), never written down call by call. Every response is also checked for leaks: the
 content of a compartment the person may not read never appears in it, whatever the status.
 """
 

@@ -1,6 +1,6 @@
 """The core of the access policy: permissions, roles, memberships and the scope registry.
 
-* :class:`Perm` and :data:`ROLE_PERMS` — the table in DESIGN.md ("Who sees what"), as data.
+* :class:`Perm` and :data:`ROLE_PERMS` — the role → permission table of docs/access.md, as data.
 * :func:`has_perm`, :func:`school_ids_for`, :func:`school_q`, :func:`schools_for` — where a user
   holds a permission, from their role assignments (cached on the user object; :func:`forget`).
 * :func:`scope` and :func:`visible_to` — the registry of how each model's queryset is narrowed for
@@ -78,7 +78,7 @@ _TEAM = _EVERY_STAFF | {
 #: The reports of a school (or, district-wide, of every school): administrators only.
 _REPORTS = {Perm.REPORTS_TIPS, Perm.REPORTS_CASES, Perm.REPORTS_DRILLS}
 
-#: The table in DESIGN.md ("Who sees what"), as data.
+#: The role → permission table of docs/access.md, as data (tests/test_permissions.py compares them).
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.DISTRICT_ADMIN: frozenset(
         _TEAM

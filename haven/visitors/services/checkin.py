@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from haven.access import policy
 from haven.access.policy import Perm
 from haven.audit import services as audit
+from haven.core.errors import Conflict
 from haven.notify import services as notify
 from haven.screening import services as screening
 from haven.visitors import watchlists
@@ -264,7 +265,7 @@ def sign_out(actor: Any, visit: Visit, method: str = "list") -> Visit:
                 }
             else:
                 message = _("This visitor was not admitted, so there is nothing to sign out.")
-            raise ValidationError({"visit": message})
+            raise Conflict({"visit": message})
         visit.status = Visit.Status.SIGNED_OUT
         visit.checked_out_at = timezone.now()
         visit.checked_out_by = actor if getattr(actor, "is_authenticated", False) else None
