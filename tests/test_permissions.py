@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from haven.access.policy import ROLE_PERMS, Perm
 from tests.cases.test_permission_matrix import ENDPOINTS as CASE_MATRIX
@@ -163,6 +164,13 @@ CASE = perm(Perm.CASES_SCHOOL) | (perm(Perm.CASES_TEAM) & among(CASE_TEAM, "on t
 CLINICAL = CASE & perm(Perm.CASES_CLINICAL)
 #: A high-urgency signal that is not sensitive: its reviewers, and the school's case team.
 SIGNAL = REVIEW | perm(Perm.CASES_SCHOOL)
+#: Training: every staff role takes the modules; the school's administrators oversee them; a
+#: learner's own attempt, certificate and uploaded certificate are theirs (the teacher's here).
+TAKE = perm(Perm.TRAINING_TAKE)
+OVERSEE = perm(Perm.TRAINING_OVERSEE)
+LEARNER = among({"teacher"}, "the learner themselves")
+#: Reports: aggregate figures of a school, its administrators (district-wide: every school).
+REPORTS = perm(Perm.REPORTS_TIPS)
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,11 @@ class Route:
     shows: Callable[[World, Any], bool] | None = None
     api: bool = False
     everyone: str = ""
-    form: dict[str, str] = field(default_factory=lambda: {"next": "/"})
+    #: Why a list the outsider reads shows nothing of Northside's: content shared by every school.
+    shared: str = ""
+    form: dict[str, Any] | Callable[[World], dict[str, Any]] = field(
+        default_factory=lambda: {"next": "/"}
+    )
 
     def expect(self, person: str) -> int:
         if self.may(person, NORTHSIDE) or (self.own_school and self.may(person, None)):
@@ -280,6 +292,72 @@ def _training_type(world: World) -> int:
             district=world["maya"].school.district, name="Mandated reporter"
         )
     return world["training_type"].pk
+
+
+def _training(world: World) -> World:
+    """The shipped training modules, the pathway module required of the whole district, the
+    teacher's passed post-test (an attempt and a completion) and an external certificate."""
+    if "training" not in world:
+        import datetime as dt
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from haven.training import content, services
+        from haven.training.models import Assignment, Requirement
+        from tests.training.test_status import _pdf
+        from tests.training.world import answers
+
+        module = {m.slug: m for m in content.load_folder(content.SHIPPED)}["pathway-to-violence"]
+        district = world["maya"].school.district
+        Requirement.objects.create(
+            district=district,
+            name="Pathway",
+            module=module,
+            due=Requirement.Due.FIXED,
+            due_on=dt.date(2027, 3, 1),
+        )
+        services.sync_assignments(district)
+        teacher = world["teacher"]
+        attempt, completion = services.submit(teacher, module, "post", answers(module))
+        cert = services.add_certificate(
+            teacher,
+            teacher,
+            kind="qpr",
+            issuer="QPR Institute",
+            issued_on=dt.date(2026, 1, 1),
+            expires_on=None,
+            upload=SimpleUploadedFile("cert.pdf", _pdf()),
+        )
+        world["training"] = {
+            "module": module,
+            "answers": answers(module, "pre"),
+            "attempt": attempt,
+            "completion": completion,
+            "cert": cert,
+            "assignment": Assignment.objects.get(user=teacher, school__slug=NORTHSIDE),
+        }
+    return world["training"]
+
+
+def _in_training(path: str | Callable[[World], str]) -> Callable[[World], str]:
+    """A training URL, once the training of the table exists."""
+    return lambda w: (_training(w), path if isinstance(path, str) else path(w))[1]
+
+
+def _extend_form(world: World) -> dict[str, str]:
+    import datetime as dt
+
+    return {"due": (timezone.localdate() + dt.timedelta(days=60)).isoformat(), "reason": "Leave"}
+
+
+def _attendance_form(world: World) -> dict[str, Any]:
+
+    return {
+        "school": NORTHSIDE,
+        "module": "standard-response-protocol",
+        "on": timezone.localdate().isoformat(),
+        "people": [world["teacher"].pk],
+    }
 
 
 def _case(world: World, part: str | Callable[[World], str] = "") -> str:
@@ -763,6 +841,64 @@ PAGES: dict[str, Route] = {
     "cases:add_document": page(lambda w: _case(w, "documents/clinical/"), CLINICAL, "post"),
     # The step is not closed: the assessment page shows the refusal.
     "cases:reopen_step": page(lambda w: _assessment(w, "steps/evaluate/reopen/"), CASE, "post"),
+    # Training (docs/training.md): one's own modules, attempts and transcript; the overseers'
+    # dashboard and records of others (404 to anyone else: the record is not theirs).
+    "training:mine": page(lambda w: "/training/", TAKE, own_school=True),
+    "training:module": page(
+        _in_training("/training/modules/pathway-to-violence/"), TAKE, own_school=True
+    ),
+    "training:start": page(
+        _in_training("/training/modules/pathway-to-violence/pre/start/"),
+        TAKE,
+        "post",
+        302,
+        own_school=True,
+    ),
+    "training:attempt": page(
+        _in_training(lambda w: f"/training/attempts/{w['training']['attempt'].pk}/"), LEARNER
+    ),
+    "training:transcript": page(lambda w: "/training/transcript/", TAKE, own_school=True),
+    "training:person": page(
+        _in_training(lambda w: f"/training/people/{w['teacher'].pk}/"), LEARNER | OVERSEE
+    ),
+    "training:certificate": page(
+        _in_training(lambda w: f"/training/certificates/{w['training']['completion'].pk}.pdf"),
+        LEARNER | OVERSEE,
+    ),
+    # Posted empty: the form comes back with its errors.
+    "training:add_external": page(
+        lambda w: "/training/external/", TAKE, "post", 422, own_school=True
+    ),
+    "training:external_file": page(
+        _in_training(lambda w: f"/training/external/{w['training']['cert'].pk}/"),
+        LEARNER | OVERSEE,
+    ),
+    "training:dashboard": page(_in_training(f"/training/dashboard/?school={NORTHSIDE}"), OVERSEE),
+    "training:dashboard_csv": page(
+        _in_training(f"/training/dashboard.csv?school={NORTHSIDE}"), OVERSEE
+    ),
+    "training:certification_pdf": page(
+        _in_training("/training/certification.pdf"), OVERSEE, own_school=True
+    ),
+    "training:extend": page(
+        _in_training(lambda w: f"/training/assignments/{w['training']['assignment'].pk}/extend/"),
+        OVERSEE,
+        "post",
+        302,
+        form=_extend_form,
+    ),
+    "training:attendance": page(
+        _in_training("/training/attendance/"), OVERSEE, "post", 302, form=_attendance_form
+    ),
+    # Reports (docs/reports.md): figures only; a member without the right is refused (403).
+    "reports:index": page(lambda w: "/reports/", REPORTS, own_school=True, denied=403),
+    "reports:report": page(lambda w: "/reports/tips/", REPORTS, own_school=True, denied=403),
+    "reports:pdf": page(
+        lambda w: "/reports/cases/report.pdf", REPORTS, own_school=True, denied=403
+    ),
+    "reports:csv": page(
+        lambda w: "/reports/drills/by-status.csv", REPORTS, own_school=True, denied=403
+    ),
 }
 
 API: dict[str, Route] = {
@@ -961,6 +1097,49 @@ API: dict[str, Route] = {
             "date_of_birth": "1980-02-03",
         },
     ),
+    # Training: the contract of docs/training.md.
+    "api:training_modules": api(
+        _in_training("/api/v1/training/modules"),
+        TAKE,
+        own_school=True,
+        denied=403,
+        shared="the installation's modules, the same at every school",
+    ),
+    "api:training_module": api(
+        _in_training("/api/v1/training/modules/pathway-to-violence"),
+        TAKE,
+        own_school=True,
+        denied=403,
+        shared="the installation's modules, the same at every school",
+    ),
+    "api:training_attempts": api(
+        _in_training("/api/v1/training/modules/pathway-to-violence/attempts"),
+        TAKE,
+        "post",
+        201,
+        own_school=True,
+        denied=403,
+        body=lambda w: {"kind": "pre", "answers": w["training"]["answers"]},
+    ),
+    # One's own assignments: the teacher's completed module shows to the teacher only.
+    "api:training_me": api(
+        _in_training("/api/v1/training/me"),
+        TAKE,
+        own_school=True,
+        denied=403,
+        shows=lambda w, response: any(row["completed_at"] for row in response.json()),
+    ),
+    "api:training_compliance": api(
+        _in_training(f"/api/v1/training/compliance?school={NORTHSIDE}"), OVERSEE, denied=403
+    ),
+    # Reports: the contract of docs/reports.md.
+    "api:tips_report": api(lambda w: "/api/v1/reports/tips", REPORTS, own_school=True, denied=403),
+    "api:cases_report": api(
+        lambda w: "/api/v1/reports/cases", REPORTS, own_school=True, denied=403
+    ),
+    "api:drills_report": api(
+        lambda w: "/api/v1/reports/drills", REPORTS, own_school=True, denied=403
+    ),
 }
 
 #: The case API's endpoints are specified in tests/cases/test_permission_matrix.py (every person,
@@ -1034,7 +1213,9 @@ def test_no_row_gives_everyone_the_same_answer():
         else:
             assert len(answers) > 1, f"{name}: every person gets {answers}"
         if route.api and route.method == "get" and route.expect("outsider") == 200:
-            assert route.everyone or route.shows, f"{name}: say how the Northside record shows"
+            assert route.everyone or route.shows or route.shared, (
+                f"{name}: say how the Northside record shows"
+            )
 
 
 def _route_names(patterns: list[Any], namespace: str = "") -> set[str]:
@@ -1102,7 +1283,7 @@ def _call(client: Any, route: Route, world: World):
         return client.post(url, json.dumps(route.body(world)), content_type="application/json")
     if route.api:
         return client.post(url, content_type="application/json")
-    return client.post(url, route.form)
+    return client.post(url, route.form(world) if callable(route.form) else route.form)
 
 
 @pytest.fixture
