@@ -13,11 +13,8 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import shutil
 import socket
 import sqlite3
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,18 +25,13 @@ from django.test import Client
 from haven.core import throttle as core
 from haven.tips import services, throttle
 from haven.tips.models import Attachment, Tip
+from tests.faults.conftest import free_port
 from tests.tips import jpeg_bytes, upload
 
 SUBMIT = "/api/v1/public/tips"
 MINE = "/api/v1/public/tips/mine"
 PAGE = "/report/northside-high/"
 NOT_STORED = "nothing was stored"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _redis_at(settings, port: int) -> None:
@@ -104,7 +96,7 @@ def test_with_redis_refusing_connections_tips_are_stored_with_their_receipts(
 ):
     """Everything that uses Redis on the way (throttles, the push after the commit) meets a
     refused connection; every tip is stored and answered with a receipt that opens it."""
-    _redis_at(settings, _free_port())
+    _redis_at(settings, free_port())
     caplog.set_level(logging.WARNING)
     reporter = Client(REMOTE_ADDR="198.51.100.20")
     receipts = []
@@ -128,7 +120,7 @@ def test_with_redis_refusing_connections_tips_are_stored_with_their_receipts(
 def test_with_redis_down_a_flooding_caller_is_still_slowed_per_process_not_refused(
     people, settings
 ):
-    _redis_at(settings, _free_port())
+    _redis_at(settings, free_port())
     reporter = Client(REMOTE_ADDR="198.51.100.22")
     for _ in range(throttle.CALLER_SUBMIT.count):
         assert _post(reporter).status_code == 201
@@ -165,59 +157,6 @@ def test_a_redis_that_never_answers_does_not_hold_a_tip(people, settings):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
         silent.close()
-
-
-class RedisServer:
-    """A real redis-server on a free loopback port, with no persistence."""
-
-    def __init__(self, binary: str, workdir: Path) -> None:
-        self.binary, self.workdir, self.port = binary, workdir, _free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - the binary found on PATH, our arguments
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def redis_server(tmp_path) -> Iterator[RedisServer]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not on PATH: the stop-Redis-mid-flow test needs it (CI has)")
-    server = RedisServer(binary, tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.django_db(transaction=True)
