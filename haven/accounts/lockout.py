@@ -3,8 +3,10 @@
 django-axes locks an account out after ``HAVEN_LOCKOUT_ATTEMPTS`` failures. Haven configures it
 (``AXES_*`` in settings) so that nothing it keeps identifies the person at the keyboard:
 
-* the counts live in the cache (``AxesCacheHandler``), never in axes' tables, and expire with the
-  lock-out;
+* the counts live in the cache (:class:`LockoutHandler`, axes' cache handler), never in axes'
+  tables, and expire with the lock-out; while the cache (Redis) is unreachable they are kept in
+  this process's memory, so that staff can still sign in during an outage — a lockdown is exactly
+  when they must — and failures are still counted (per process until Redis answers again);
 * the username axes counts by is :func:`username_hash` — a keyed hash of what was typed, since a
   failed username is often a password typed into the wrong box;
 * axes never reads the client's address (:func:`no_client_address`) nor logs one
@@ -19,8 +21,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.cache import AxesCacheHandler
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+from haven.core.throttle import Counts
 
 _SALT = "haven.accounts.lockout.username"
 
@@ -49,3 +54,27 @@ def client_str(
 ) -> str:
     """``AXES_CLIENT_STR_CALLABLE``: how axes names a client in its log lines — the keyed hash."""
     return f"{{username_hash: {username or '-'}}}"
+
+
+class _CacheOrMemory:
+    """What axes asks of its cache (``get``, ``add``, ``incr``, ``touch``, ``delete``), answered by
+    the cache while it answers and by this process's memory while it does not."""
+
+    def __init__(self, counts: Counts) -> None:
+        self._counts = counts
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._counts.run(lambda store: getattr(store, name)(*args, **kwargs))
+
+        return call
+
+
+class LockoutHandler(AxesCacheHandler):
+    """``AXES_HANDLER``: axes' cache handler, whose counts survive an unreachable cache."""
+
+    counts = Counts("haven-lockout-fallback", "sign-in lock-out counts")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache = _CacheOrMemory(self.counts)

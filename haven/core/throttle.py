@@ -119,8 +119,11 @@ def caller(request: HttpRequest) -> str:
 class Counts:
     """Counters in the cache, falling back to this process's memory while the cache fails."""
 
-    def __init__(self) -> None:
-        self.memory = LocMemCache("haven-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+    def __init__(
+        self, name: str = "haven-throttle-fallback", what: str = "the public pages' throttles"
+    ) -> None:
+        self.memory = LocMemCache(name, {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+        self.what = what
         self._lock = threading.Lock()
         self._retry_at = 0.0  # monotonic time before which the cache is not tried
         self._degraded = False
@@ -137,7 +140,7 @@ class Counts:
         """True while the counts are kept in memory because the cache failed."""
         return self._degraded
 
-    def _run(self, operation: Callable[[Any], T]) -> T:
+    def run(self, operation: Callable[[Any], T]) -> T:
         if self._degraded and time.monotonic() < self._retry_at:
             return operation(self.memory)
         try:
@@ -146,9 +149,10 @@ class Counts:
             with self._lock:
                 if not self._degraded:
                     log.warning(
-                        "the cache is unreachable (%s); the public pages' throttles count in this "
-                        "process's memory until it answers again",
+                        "the cache is unreachable (%s); %s count in this process's memory until "
+                        "it answers again",
                         type(exc).__name__,
+                        self.what,
                     )
                 self._degraded = True
                 self._retry_at = time.monotonic() + RETRY_CACHE_AFTER
@@ -156,15 +160,15 @@ class Counts:
         if self._degraded:
             with self._lock:
                 if self._degraded:
-                    log.warning("the cache answers again; the throttles count there again")
+                    log.warning("the cache answers again; %s count there again", self.what)
                 self._degraded = False
         return result
 
     def get(self, key: str) -> int:
-        return int(self._run(lambda store: store.get(key)) or 0)
+        return int(self.run(lambda store: store.get(key)) or 0)
 
     def add(self, key: str, value: int, timeout: int) -> bool:
-        return bool(self._run(lambda store: store.add(key, value, timeout)))
+        return bool(self.run(lambda store: store.add(key, value, timeout)))
 
     def incr(self, key: str, timeout: int) -> int:
         """Add one (creating the key with ``timeout``); the new value."""
@@ -178,7 +182,7 @@ class Counts:
                 store.add(key, 1, timeout)
                 return 1
 
-        return self._run(increment)
+        return self.run(increment)
 
     def decr(self, key: str) -> None:
         def decrement(store: Any) -> None:
@@ -187,7 +191,7 @@ class Counts:
             except ValueError:  # expired meanwhile: nothing to give back
                 pass
 
-        self._run(decrement)
+        self.run(decrement)
 
 
 counts = Counts()
