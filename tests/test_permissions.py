@@ -1133,11 +1133,11 @@ API: dict[str, Route] = {
         _in_training(f"/api/v1/training/compliance?school={NORTHSIDE}"), OVERSEE, denied=403
     ),
     # Reports: the contract of docs/reports.md.
-    "api:tips_report": api(lambda w: "/api/v1/reports/tips", REPORTS, own_school=True, denied=403),
-    "api:cases_report": api(
+    "api:report_tips": api(lambda w: "/api/v1/reports/tips", REPORTS, own_school=True, denied=403),
+    "api:report_cases": api(
         lambda w: "/api/v1/reports/cases", REPORTS, own_school=True, denied=403
     ),
-    "api:drills_report": api(
+    "api:report_drills": api(
         lambda w: "/api/v1/reports/drills", REPORTS, own_school=True, denied=403
     ),
 }

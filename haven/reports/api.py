@@ -49,13 +49,13 @@ def _answer(request: HttpRequest, area: str, query: ReportQuery) -> Any:
 
 
 @router.get("/tips", response=dict[str, Any])
-def tips_report(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+def report_tips(request: HttpRequest, query: Query[ReportQuery]) -> Any:
     """The tip-line figures (see docs/reports.md)."""
     return _answer(request, "tips", query)
 
 
 @router.get("/cases", response=dict[str, Any])
-def cases_report(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+def report_cases(request: HttpRequest, query: Query[ReportQuery]) -> Any:
     """Cases by type, classification, referral source, status; equity against enrolment."""
     if query.category:
         raise ValidationError({"category": "The cases report has no category filter."})
@@ -63,7 +63,7 @@ def cases_report(request: HttpRequest, query: Query[ReportQuery]) -> Any:
 
 
 @router.get("/drills", response=dict[str, Any])
-def drills_report(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+def report_drills(request: HttpRequest, query: Query[ReportQuery]) -> Any:
     """One row per school and drill requirement: required, done, status."""
     if query.category:
         raise ValidationError({"category": "The drills report has no category filter."})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from haven.notify import outbox
 from haven.tips import services
 
 
@@ -20,3 +21,9 @@ def escalate_overdue_tips() -> int:
 def purge_expired_tips() -> int:
     """Nightly: delete closed tips past their category's retention, unless on legal hold."""
     return services.purge_expired()
+
+
+# The worker's own loop (``haven worker``) sweeps every few seconds with nothing but the database:
+# escalation goes on through a Redis outage, when Huey's scheduler cannot run. Running it from both
+# is safe: each tip is escalated under a row lock, re-checked (``services.escalate_overdue``).
+outbox.also_sweep(services.escalate_overdue)

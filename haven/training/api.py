@@ -46,7 +46,7 @@ class QuestionOut(Schema):
     choices: list[ChoiceOut]
 
 
-class SectionOut(Schema):
+class ModuleSectionOut(Schema):
     heading: str
     body: str = Field(..., description="Markdown (the subset in docs/training.md)")
 
@@ -54,7 +54,7 @@ class SectionOut(Schema):
 class ModuleDetailOut(ModuleOut):
     language: str
     summary: str
-    sections: list[SectionOut]
+    sections: list[ModuleSectionOut]
     questions: list[QuestionOut] = Field(..., description="The post-test, without the answers")
 
 
@@ -84,7 +84,7 @@ class AssignmentOut(Schema):
     completed_at: dt.datetime | None
 
 
-class RoleOut(Schema):
+class ComplianceRoleOut(Schema):
     role: str
     assigned: int
     done: int
@@ -95,7 +95,7 @@ class RoleOut(Schema):
 class ComplianceOut(Schema):
     school: str
     target: int
-    roles: list[RoleOut]
+    roles: list[ComplianceRoleOut]
 
 
 def _language(lang: str | None) -> str:

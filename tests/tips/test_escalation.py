@@ -415,3 +415,20 @@ def test_the_purge_job_runs_in_the_worker(people, time_machine):
     )
     tasks.purge_expired_tips()
     assert not Tip.objects.exists()
+
+
+def test_the_workers_own_loop_escalates_without_the_task_queue(
+    rota, mailbox, report, time_machine, django_capture_on_commit_callbacks
+):
+    """With Redis down, Huey's scheduler does not run: the worker's loop (the outbox's sweep, which
+    needs only the database) still moves an unacknowledged life-safety tip up the tiers, once."""
+    from haven.notify import outbox
+
+    time_machine.move_to(WEDNESDAY_10AM, tick=False)
+    report(category="violence_threat", description=DESCRIPTION, danger_now=True)
+    time_machine.move_to(WEDNESDAY_10AM + timedelta(minutes=5), tick=False)
+    for _ in range(2):  # the loop comes round again: nothing is sent twice
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox.sweep()
+    assert len(_notified(rota["principal"], "tip_life_safety")) == 1
+    assert mailbox.recipients() == ["counselor@example.org", "principal@example.org"]
