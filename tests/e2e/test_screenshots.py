@@ -137,7 +137,8 @@ def _staff_page(new_context, live_server, username: str, *, phone: bool = False)
 
 
 def test_screenshots_of_the_product(new_context, live_server, demo):
-    """One picture of each part: the tip line, triage, cases, visitors, volunteers, emergencies."""
+    """One picture of each part: the tip line, triage, cases, visitors, volunteers, emergencies,
+    reports and training."""
     from haven.accounts.models import User
     from haven.cases.models import Case
     from haven.core.models import School
@@ -182,6 +183,13 @@ def test_screenshots_of_the_product(new_context, live_server, demo):
     principal = _staff_page(new_context, live_server, "principal")
     principal.goto("/emergencies/drills/")
     shoot(principal, "drills")
+    principal.goto("/reports/tips/")
+    shoot(principal, "reports")
+    principal.goto("/training/dashboard/")
+    shoot(principal, "training-dashboard")
+    learner = _staff_page(new_context, live_server, "teacher")
+    learner.goto("/training/")
+    shoot(learner, "training")
 
     # A lockdown drill under way: the alert, a class's roll call on a phone, the live dashboard.
     northside = School.objects.get(slug="northside-high")
