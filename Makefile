@@ -39,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	@for b in bench/*.py; do [ -e "$$b" ] && $(BIN)/python "$$b"; done; true
+	@for b in bench/[!_]*.py; do [ -e "$$b" ] && $(BIN)/python "$$b"; done; true
 
 # Re-pin every dependency (after changing pyproject.toml).
 lock:

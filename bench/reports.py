@@ -44,7 +44,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _harness import client_for, count_queries, on_scratch_postgres, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = {"p95_ms": 300}
@@ -69,13 +70,6 @@ ROUTES = [
     "/api/v1/reports/cases",
     "/api/v1/reports/drills",
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 class World:
@@ -219,32 +213,6 @@ class World:
             self.cases += size
 
 
-def client_for(user: Any) -> Any:
-    from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, name="bench", defaults={"confirmed": True}
-    )
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
-
-
-def count_queries(client: Any, url: str) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    if response.status_code != 200:
-        raise RuntimeError(f"{url}: {response.status_code}")
-    return len(captured.captured_queries)
-
-
 def timed(client: Any, url: str, n: int) -> list[float]:
     out = []
     for _ in range(n):
@@ -371,18 +339,7 @@ def run_one(database_url: str, args: argparse.Namespace) -> int:
 
 
 def with_postgres(url: str, args: argparse.Namespace) -> int:
-    import psycopg
-
-    parts = urlsplit(url)
-    bench_url = urlunsplit(parts._replace(path="/haven_bench_reports"))
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS haven_bench_reports")
-        admin.execute("CREATE DATABASE haven_bench_reports")
-    try:
-        return run_one(bench_url, args)
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS haven_bench_reports WITH (FORCE)")
+    return on_scratch_postgres(url, "haven_bench_reports", lambda scratch: run_one(scratch, args))
 
 
 def main() -> None:
