@@ -15,8 +15,14 @@ default, or on PostgreSQL with ``--postgres`` (a fresh database ``haven_faults_b
 2. **worker_kill9**: a lockdown with Redis up; the mail server stalls the worker's first e-mail, the
    worker is killed (SIGKILL) in the middle of it and started again (as systemd or ``haven run``
    would). Figures: e-mails owed, delivered, sent twice, seconds until all were delivered.
+3. **server_kill9**: reporters send tips all along; a shelter is raised through the API and, the
+   moment its 201 arrives, every server process is killed (SIGKILL to the process group, as a
+   power cut or the OOM killer would) and started again after ``--down-seconds``. Figures: tips
+   sent / accepted (201) / stored (every 201 must be stored; a request cut off by the kill may or
+   may not be, and its reporter saw no receipt), the e-mails owed for the shelter against those
+   delivered and any sent twice, seconds from the restart until all were delivered.
 
-    python bench/faults.py [--outage-seconds 20] [--processes 2] [--postgres]
+    python bench/faults.py [--outage-seconds 20] [--down-seconds 3] [--processes 2] [--postgres]
 """
 
 from __future__ import annotations
@@ -161,6 +167,7 @@ class Haven:
             "PYTHONPATH": str(ROOT),
         }
         self.server: subprocess.Popen[bytes] | None = None
+        self.processes = 1
         self.worker: subprocess.Popen[bytes] | None = None
         self.log = (data_dir / "haven.log").open("ab")
 
@@ -171,6 +178,7 @@ class Haven:
         return json.loads(out.stdout.decode().strip().splitlines()[-1])
 
     def start_server(self, processes: int) -> None:
+        self.processes = processes
         self.server = subprocess.Popen(  # noqa: S603
             [
                 *(sys.executable, "-m", "uvicorn", "haven.asgi:application"),
@@ -182,6 +190,7 @@ class Haven:
             cwd=ROOT,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own: kill_server reaches all
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -191,6 +200,12 @@ class Haven:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("the server did not start")
+
+    def kill_server(self) -> None:
+        """SIGKILL to the server's every process at once: no shutdown, no on-commit left to run."""
+        if self.server is not None:
+            os.killpg(self.server.pid, signal.SIGKILL)
+            self.server.wait()
 
     def start_worker(self) -> None:
         self.worker = subprocess.Popen(
@@ -423,6 +438,48 @@ def worker_kill9(haven: Haven, inbox: Inbox, tokens: dict, args: Any) -> dict:
     }
 
 
+def server_kill9(haven: Haven, inbox: Inbox, tokens: dict, args: Any) -> dict:
+    stored_before = haven.query("SELECT count(*) FROM tips_tip")[0][0]
+    reporters = Reporters(haven.port, args.tip_rate).start()
+    time.sleep(3)
+    raised, _ = request(
+        haven.port,
+        "POST",
+        "/api/v1/incidents",
+        {"school": "bench-high", "protocol": "shelter"},
+        tokens["staff0"],
+    )
+    haven.kill_server()
+    time.sleep(args.down_seconds)
+    started = time.monotonic()
+    haven.start_server(haven.processes)
+    restart = round(time.monotonic() - started, 1)
+    time.sleep(3)
+    tips = reporters.finish()
+    settle = wait_until(lambda: haven.undelivered() == 0, 90)
+    time.sleep(3)
+    delivered, twice = inbox.total("SHELTER")
+    stored = haven.query("SELECT count(*) FROM tips_tip")[0][0] - stored_before
+    return {
+        "bench": "faults",
+        "scenario": "server_kill9",
+        "database": "postgresql" if haven.database_url else "sqlite",
+        "processes": args.processes,
+        "tips": {
+            **tips,
+            "stored": stored,
+            "accepted_but_not_stored": max(0, tips["accepted"] - stored),
+        },
+        "raise_status": raised,
+        "seconds_to_restart_server": restart,
+        "emails_owed": RECIPIENTS if raised == 201 else 0,
+        "emails_delivered": delivered,
+        "emails_sent_twice": twice,
+        "seconds_after_restart_until_all_delivered": settle,
+        "target": {"accepted_but_not_stored": 0, "emails_sent_twice": 0},
+    }
+
+
 def postgres_database() -> tuple[str, str]:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -436,6 +493,7 @@ def main() -> None:
     parser.add_argument("--outage-seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--tip-rate", type=float, default=5)
+    parser.add_argument("--down-seconds", type=float, default=3)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     from aiosmtpd.controller import Controller
@@ -465,6 +523,7 @@ def main() -> None:
         time.sleep(2)
         print(json.dumps(redis_outage(haven, redis, inbox, tokens, args)), flush=True)
         print(json.dumps(worker_kill9(haven, inbox, tokens, args)), flush=True)
+        print(json.dumps(server_kill9(haven, inbox, tokens, args)), flush=True)
     finally:
         haven.stop()
         redis.kill()
