@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from axes.handlers.proxy import AxesProxyHandler
@@ -139,10 +141,54 @@ def run_worker_once() -> int:
     return ran
 
 
-def haven_env(data_dir: Path, **extra: Any) -> dict[str, str]:
-    """The environment of a Haven process the test starts: its own data directory and SQLite file
-    (whatever database the suite runs on), no Redis."""
+class ProcessDatabase:
+    """The database of the Haven processes a test starts: when the suite runs on SQLite, a SQLite
+    file in their data directory; on PostgreSQL, a scratch database of their own beside the
+    suite's (dropped afterwards), so that what production runs on is what a crash is tried on."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        suite = os.environ.get("DATABASE_URL", "")
+        self.admin_url = suite if suite.startswith("postgres") else ""
+        self.url = ""
+        if self.admin_url:
+            import psycopg
+
+            self.name = f"haven_faults_{uuid.uuid4().hex[:12]}"
+            self.url = urlunsplit(urlsplit(self.admin_url)._replace(path=f"/{self.name}"))
+            with psycopg.connect(self.admin_url, autocommit=True) as admin:
+                admin.execute(f"CREATE DATABASE {self.name}")
+
+    def query(self, sql: str) -> list[tuple]:
+        if self.url:
+            import psycopg
+
+            with psycopg.connect(self.url) as db:
+                return list(db.execute(sql).fetchall())
+        with sqlite3.connect(self.data_dir / "haven.sqlite3", timeout=20) as db:
+            return list(db.execute(sql).fetchall())
+
+    def drop(self) -> None:
+        if self.url:
+            import psycopg
+
+            with psycopg.connect(self.admin_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+@pytest.fixture
+def process_database(tmp_path: Path) -> Iterator[ProcessDatabase]:
+    database = ProcessDatabase(tmp_path / "data")
+    yield database
+    database.drop()
+
+
+def haven_env(data_dir: Path, database_url: str = "", **extra: Any) -> dict[str, str]:
+    """The environment of a Haven process the test starts: its own data directory, the database
+    given (else a SQLite file in that directory), no Redis."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env.update(
         DJANGO_SETTINGS_MODULE="haven.settings",
         HAVEN_DATA_DIR=str(data_dir),

@@ -1,12 +1,12 @@
 """``kill -9`` of the worker in the middle of sending: the e-mails owed then are delivered after it
 is started again, each exactly once (a loopback SMTP server counts them). A real ``haven worker``
-process, on its own SQLite database."""
+process, on a database of its own of the suite's kind (SQLite, or PostgreSQL where the suite runs
+on it)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from tests.faults.conftest import ROOT, haven_env
+from tests.faults.conftest import ROOT, ProcessDatabase, haven_env
 from tests.notify import smtp
 
 PEOPLE = 6
@@ -36,9 +36,8 @@ with transaction.atomic():
 """
 
 
-def _outbox(data_dir) -> Counter:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(data_dir / "haven.sqlite3", timeout=20) as db:
-        return Counter(dict(db.execute("SELECT status, count(*) FROM notify_outbox GROUP BY 1")))
+def _outbox(database: ProcessDatabase) -> Counter:
+    return Counter(dict(database.query("SELECT status, count(*) FROM notify_outbox GROUP BY 1")))
 
 
 def _wait_for(condition, seconds: float) -> bool:  # type: ignore[no-untyped-def]
@@ -58,11 +57,14 @@ def inbox():  # type: ignore[no-untyped-def]
     controller.stop()
 
 
-def test_emails_pending_when_the_worker_is_killed_are_delivered_once_after_restart(tmp_path, inbox):
+def test_emails_pending_when_the_worker_is_killed_are_delivered_once_after_restart(
+    tmp_path, inbox, process_database
+):
     handler, port = inbox
     data_dir = tmp_path / "data"
     env = haven_env(
         data_dir,
+        process_database.url,
         EMAIL_URL=f"smtp://127.0.0.1:{port}",
         EMAIL_USE_TLS="false",
         HAVEN_DELIVERY_LEASE_SECONDS=3,
@@ -70,7 +72,7 @@ def test_emails_pending_when_the_worker_is_killed_are_delivered_once_after_resta
         HAVEN_SWEEP_SECONDS=1,
     )
     subprocess.run([sys.executable, "-c", SETUP], env=env, cwd=ROOT, check=True)  # noqa: S603
-    assert _outbox(data_dir) == Counter(pending=PEOPLE)
+    assert _outbox(process_database) == Counter(pending=PEOPLE)
     worker_command = [sys.executable, "-m", "haven.cli", "worker", "--workers", "1"]
     log = (tmp_path / "worker.log").open("w")
 
@@ -86,13 +88,13 @@ def test_emails_pending_when_the_worker_is_killed_are_delivered_once_after_resta
     assert not handler.messages
     # Claimed by the dead worker (its queue consumer and its loop may each have had one), never
     # marked: without the lease and the sweep these would be lost for good.
-    left = _outbox(data_dir)
+    left = _outbox(process_database)
     assert left["sending"] >= 1 and left["done"] == 0
 
     second = subprocess.Popen(worker_command, env=env, cwd=ROOT, stdout=log, stderr=log)  # noqa: S603
     try:
-        assert _wait_for(lambda: _outbox(data_dir)["done"] == PEOPLE, 90), (
-            _outbox(data_dir),
+        assert _wait_for(lambda: _outbox(process_database)["done"] == PEOPLE, 90), (
+            _outbox(process_database),
             (tmp_path / "worker.log").read_text()[-3000:],
         )
         time.sleep(3)  # a few more sweeps: nothing may be sent again
@@ -104,6 +106,5 @@ def test_emails_pending_when_the_worker_is_killed_are_delivered_once_after_resta
             second.kill()
     received = Counter(m["X-Envelope-To"] for m in handler.messages)
     assert received == Counter({f"staff{i}@example.org": 1 for i in range(PEOPLE)})
-    with sqlite3.connect(data_dir / "haven.sqlite3") as db:
-        beats = db.execute("SELECT count(*) FROM notify_workerheartbeat").fetchone()[0]
+    beats = process_database.query("SELECT count(*) FROM notify_workerheartbeat")[0][0]
     assert beats >= 1
