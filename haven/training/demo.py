@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from haven.accounts.models import User
+from haven.core.models import School
 from haven.training import content, presets, services
 from haven.training.models import Attempt, Completion, Module, Requirement, TrainingPolicy
 
@@ -67,9 +68,21 @@ COMPLETIONS = [
     ("frontdesk", "pathway-to-violence", 25),
     ("principal2", "pathway-to-violence", 15),
     ("principal2", "telling-someone", 15),
+    ("principal2", "suicide-warning-signs", 15),
     ("counselor2", "pathway-to-violence", 350),
     ("counselor2", "suicide-warning-signs", 340),  # expiring
     ("admin", "pathway-to-violence", 50),
+]
+#: In-person sessions held: (school, who recorded it, module, days ago, who attended).
+SESSIONS = [
+    (
+        "northside-high",
+        "principal",
+        "standard-response-protocol",
+        20,
+        ["principal", "counselor", "sro", "frontdesk"],
+    ),
+    ("riverside-middle", "principal2", "standard-response-protocol", 12, ["principal2"]),
 ]
 #: Failed post-tests (in progress): (username, module, days ago)
 FAILED = [("sro2", "pathway-to-violence", 3), ("coordinator", "telling-someone", 2)]
@@ -110,6 +123,23 @@ def load(district: Any) -> dict[str, int]:
             continue
         when = now - dt.timedelta(days=days)
         _attempt(user, modules[slug], when, passed=True)
+    for slug_school, recorder, slug, days, people in SESSIONS:
+        present = [users[name].pk for name in people if name in users]
+        if (
+            recorder not in users
+            or not present
+            or Completion.objects.filter(
+                user_id__in=present, module=modules[slug], via=Completion.Via.ATTENDANCE
+            ).exists()
+        ):
+            continue
+        services.record_attendance(
+            users[recorder],
+            School.objects.get(district=district, slug=slug_school),
+            modules[slug],
+            present,
+            today - dt.timedelta(days=days),
+        )
     for username, slug, days in FAILED:
         user = users.get(username)
         if user is None or Attempt.objects.filter(user=user, module=modules[slug]).exists():

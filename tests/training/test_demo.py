@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from haven.accounts.models import Role, RoleAssignment
+from haven.core.models import School
 from haven.home import demo
 from haven.training import services
 from haven.training import status as st
@@ -25,6 +26,10 @@ def test_the_demo_has_every_role_assigned_and_a_mix_of_statuses(db):
     assert by_user[("teacher", "pathway-to-violence")].status == st.OVERDUE
     assert by_user[("counselor", "suicide-warning-signs")].status == st.EXPIRING
     assert by_user[("principal", "pathway-to-violence")].status == st.DONE
+    assert by_user[("sro", "standard-response-protocol")].status == st.DONE  # attended in person
+    # Each school's dashboard shows people done with everything, not an empty bar.
+    for school in School.objects.all():
+        assert sum(c.done for c in services.per_role(services.school_rows(school))) > 0, school
     # The state-style examples are there, switched off until the district reviews them.
     examples = Requirement.objects.filter(name__startswith="Example")
     assert examples.count() == 4 and not examples.filter(active=True).exists()
