@@ -331,7 +331,8 @@ def _chart(roles: list[services.RoleCount], target: int) -> dict[str, Any]:
     total = len(roles) * height + gap
     return {
         "bars": bars,
-        "height": total + 20,
+        "height": total + 32,  # room under the axis for the target's label and its descenders
+        "label_y": total + 28,
         "left": left,
         "width": width,
         "full": left + width + 60,
