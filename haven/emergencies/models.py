@@ -378,7 +378,7 @@ class ReunificationRequest(models.Model):
     """An adult checked in at the reunification point for one student (Standard Reunification
     Method): who they are (the ID number itself is never stored), what the roster and the
     screening said, and the runner's fetch. An adult asking for several students makes one
-    request per student, sharing ``group``. See :mod:`haven.emergencies.reunification`."""
+    request per student, sharing ``group``. See :mod:`haven.emergencies.reunification.services`."""
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")

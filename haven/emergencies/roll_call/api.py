@@ -17,9 +17,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError as PydanticValidationError
 
 from haven.access import policy
-from haven.emergencies import accountability
-from haven.emergencies import roll_call as roll_calls
 from haven.emergencies.models import Incident, RollCall, RollCallEntry
+from haven.emergencies.roll_call import accountability
+from haven.emergencies.roll_call import services as roll_calls
 from haven.web.api import request_body
 
 router = Router(tags=["emergencies"])

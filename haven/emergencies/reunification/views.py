@@ -1,7 +1,7 @@
 """Reunification pages: the live board (counts for everyone who sees the incident, names for
 those who see the roster), the check-in of an adult at the reunification point, each request
 (the guardians on the roster, the runner, the release or the refusal). Thin: every change goes
-through :mod:`haven.emergencies.reunification`."""
+through :mod:`haven.emergencies.reunification.services`."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from haven.access import policy
 from haven.access.policy import Perm
 from haven.accounts.activity import background
 from haven.audit import services as audit
-from haven.emergencies import pickup, reunification
 from haven.emergencies.models import Incident, ReunificationRequest
+from haven.emergencies.reunification import pickup
+from haven.emergencies.reunification import services as reunification
 from haven.visitors import watchlists
 
 Status = ReunificationRequest.Status

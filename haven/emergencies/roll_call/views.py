@@ -1,7 +1,8 @@
 """Roll call pages: a teacher's classes, the roll call of one class (one tap per student, "with
 me" for a student from another class, their own status), the live accountability dashboard and
-its JSON, the office's account of visitors, and the after-action report. Thin: every change goes
-through :mod:`haven.emergencies.accountability`."""
+its JSON and the office's account of visitors. Thin: every change goes through
+:mod:`haven.emergencies.roll_call.services` (what it adds up to is
+:mod:`haven.emergencies.roll_call.accountability`)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from haven.access import policy
 from haven.accounts.activity import background
-from haven.audit import services as audit
 from haven.core.models import Section, Student
-from haven.emergencies import accountability, report
-from haven.emergencies import roll_call as roll_calls
+from haven.emergencies.alerts.protocols import ACTIONS
 from haven.emergencies.models import Incident, RollCall, RollCallEntry, VisitorAccount
-from haven.emergencies.protocols import ACTIONS
+from haven.emergencies.roll_call import accountability
+from haven.emergencies.roll_call import services as roll_calls
 
 #: The choices for a student of the class, and for one from another class who is with the teacher.
 CLASS_CHOICES = [
@@ -316,39 +316,3 @@ def visitors(request: HttpRequest, pk: int) -> HttpResponse:
             "statuses": VisitorAccount.Status,
         },
     )
-
-
-def _report(request: HttpRequest, pk: int, kind: str) -> tuple[Incident, report.Figures]:
-    incident = _incident(request, pk)
-    if not policy.may_download_after_action(request.user, incident):
-        raise PermissionDenied(_("Only incident command may download the after-action report."))
-    figures = report.figures(incident)
-    audit.record(
-        request.user,
-        "export",
-        incident,
-        detail={"report": "after_action", "format": kind},
-        school_id=incident.school_id,
-    )
-    return incident, figures
-
-
-@login_required
-@require_GET
-def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    incident, figures = _report(request, pk, "pdf")
-    who = getattr(request.user, "label", request.user.get_username())
-    response = HttpResponse(report.as_pdf(figures, who), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{report.filename(incident, "pdf")}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-@require_GET
-def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    incident, figures = _report(request, pk, "csv")
-    response = HttpResponse(report.as_csv(figures), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{report.filename(incident, "csv")}"'
-    response["Cache-Control"] = "no-store"
-    return response

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.access import policy
-from haven.emergencies import services
+from haven.emergencies.alerts import audience, services
 from haven.emergencies.models import Protocol
 
 DISTRICT = "__district__"
@@ -37,7 +37,7 @@ class RaiseForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, initial_school: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.schools = {s.slug: s for s in services.raisable_schools(user)}
+        self.schools = {s.slug: s for s in audience.raisable_schools(user)}
         choices = [(slug, school.name) for slug, school in self.schools.items()]
         if policy.may_raise_district_wide(user):
             choices.append((DISTRICT, str(_("Every school in the district"))))
@@ -81,7 +81,7 @@ class PushSubscriptionForm(forms.Form):
     auth = forms.CharField(max_length=100)
 
     def clean(self) -> dict[str, Any]:
-        from haven.emergencies import webpush
+        from haven.emergencies.alerts import webpush
 
         data = super().clean() or {}
         if self.errors:

@@ -2,7 +2,7 @@
 matched to the student's guardians on the roster and screened against the registry and the
 district's watchlists, and the decision that follows. Everything here reads; nothing is stored
 (the workflow that stores — check-in, runner, release, refusal — is
-:mod:`haven.emergencies.reunification`).
+:mod:`haven.emergencies.reunification.services`).
 
 The decision rule (:func:`decide`), most serious first:
 

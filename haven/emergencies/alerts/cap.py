@@ -14,9 +14,9 @@ from xml.etree import ElementTree as ET
 from django.conf import settings
 from django.utils import translation
 
+from haven.emergencies.alerts.payload import absolute
+from haven.emergencies.alerts.protocols import action
 from haven.emergencies.models import Alert, Incident
-from haven.emergencies.protocols import action
-from haven.emergencies.services import absolute
 
 NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 CONTENT_TYPE = "application/cap+xml; charset=utf-8"

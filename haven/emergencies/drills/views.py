@@ -1,7 +1,9 @@
 """Drill pages: the school's drill schedule and log (with its compliance for the school year),
 scheduling, starting and logging a drill, logging one run without Haven, the iCalendar feed and the
-district's compliance table. Every staff member of a school sees its drills; its administrators
-and SRO schedule and log them. Thin: every change goes through :mod:`haven.emergencies.drills`."""
+district's compliance table; and the after-action report of an incident or a drill (PDF, CSV). Every
+staff member of a school sees its drills; its administrators and SRO schedule and log them; only
+incident command downloads the report. Thin: every change goes through
+:mod:`haven.emergencies.drills.services`."""
 
 from __future__ import annotations
 
@@ -24,9 +26,11 @@ from django.views.decorators.http import require_GET, require_POST
 from haven.access import policy
 from haven.access.policy import Perm
 from haven.accounts.shell import current_school
-from haven.emergencies import compliance as compliance_
-from haven.emergencies import drills
-from haven.emergencies.models import Drill, DrillKind, Protocol
+from haven.audit import services as audit
+from haven.emergencies.drills import compliance as compliance_
+from haven.emergencies.drills import report
+from haven.emergencies.drills import services as drills
+from haven.emergencies.models import Drill, DrillKind, Incident, Protocol
 
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 KIND_CHOICES = [("", gettext_lazy("— none —")), *DrillKind.choices]
@@ -415,3 +419,48 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "years": [(y, drills.year_label(y)) for y in range(this_year, this_year - 5, -1)],
         },
     )
+
+
+# --- the after-action report (of an incident or a drill) ------------------------------------------
+
+
+def _incident(request: HttpRequest, pk: int) -> Incident:
+    return policy.get_visible_or_404(
+        request.user, Incident.objects.select_related("school", "district", "raised_by"), pk
+    )
+
+
+def _report(request: HttpRequest, pk: int, kind: str) -> tuple[Incident, report.Figures]:
+    incident = _incident(request, pk)
+    if not policy.may_download_after_action(request.user, incident):
+        raise PermissionDenied(_("Only incident command may download the after-action report."))
+    figures = report.figures(incident)
+    audit.record(
+        request.user,
+        "export",
+        incident,
+        detail={"report": "after_action", "format": kind},
+        school_id=incident.school_id,
+    )
+    return incident, figures
+
+
+@login_required
+@require_GET
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    incident, figures = _report(request, pk, "pdf")
+    who = getattr(request.user, "label", request.user.get_username())
+    response = HttpResponse(report.as_pdf(figures, who), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename(incident, "pdf")}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    incident, figures = _report(request, pk, "csv")
+    response = HttpResponse(report.as_csv(figures), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename(incident, "csv")}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,7 +1,7 @@
 """Drills: schedule one, start it (it raises the DRILL incident through the same path as a real
 emergency), log how it went — or log one run without Haven — the school year they count in, and
 the school's drills as an iCalendar feed. How a school measures up against the drills it must run
-is :mod:`haven.emergencies.compliance`.
+is :mod:`haven.emergencies.drills.compliance`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from haven.access import policy
 from haven.access.policy import Perm
 from haven.audit import services as audit
 from haven.core.models import School
-from haven.emergencies import services
+from haven.emergencies.alerts import services
 from haven.emergencies.models import (
     Drill,
     DrillKind,

@@ -1,9 +1,10 @@
 """Alert deliveries that leave Haven (Web Push, webhooks, e-mail), with retries and back-off.
 
 Each attempt is appended to its Delivery's ``log``. The first attempt is made by the raising
-process at once (:mod:`haven.emergencies.alerts`); these tasks make the retries, and a sweep (with
-the outbox's, every few seconds in the worker) picks up deliveries that a crashed process never
-attempted or whose retry could not be queued.
+process at once (:mod:`haven.emergencies.alerts.fanout`); these tasks make the retries, and a
+sweep (with the outbox's, every few seconds in the worker) picks up deliveries that a crashed
+process never attempted or whose retry could not be queued. ``EmergenciesConfig.ready`` imports
+this module, so the tasks, the outbox handler and the sweep are registered in every process.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 
 from haven.core import outbound
-from haven.emergencies import webhooks, webpush
+from haven.emergencies.alerts import webhooks, webpush
+from haven.emergencies.alerts.audience import recipients
+from haven.emergencies.alerts.payload import absolute
 from haven.emergencies.models import Alert, Delivery, Incident, PushSubscription
 from haven.notify import outbox
 from haven.notify.models import Outbox
@@ -217,8 +220,6 @@ def email_text(alert: Alert) -> str:
     ):
         if data.get(key):
             lines.append(f"{label}: {data[key]}")
-    from haven.emergencies.services import absolute
-
     lines += ["", f"Acknowledge: {absolute(data.get('url', '/'))}"]
     return "\n".join(lines)
 
@@ -233,7 +234,6 @@ def notify_recipients(entry: Outbox) -> None:
 def email_alerts(alert_ids: list[int]) -> None:
     """An urgent notification (in the app, and by e-mail through the outbox) to every recipient,
     once per broadcast however many schools it covers."""
-    from haven.emergencies.services import recipients
     from haven.notify import services as notify
 
     alerts = list(Alert.objects.filter(pk__in=alert_ids).select_related("incident").order_by("pk"))

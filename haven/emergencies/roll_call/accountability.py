@@ -1,8 +1,8 @@
 """Roll call and accountability: who is accounted for during an incident.
 
 Teachers report their classes and the office the visitors on site
-(:mod:`haven.emergencies.roll_call`); :func:`compute` puts it together for the dashboard, the API
-and the after-action report:
+(:mod:`haven.emergencies.roll_call.services`); :func:`compute` puts it together for the
+dashboard, the API and the after-action report:
 
 * **expected** — the active students of the incident's school (every school of the district for a
   district-wide incident);
@@ -31,7 +31,7 @@ from django.utils import timezone
 from haven.access import policy
 from haven.audit import services as audit
 from haven.core.models import Section, Student
-from haven.emergencies import services
+from haven.emergencies.alerts import audience
 from haven.emergencies.models import (
     Incident,
     IncidentEvent,
@@ -45,7 +45,7 @@ RELEASED = "released"  # a student's state once handed to a guardian
 
 
 def school_ids(incident: Incident) -> list[int]:
-    return [school.pk for school in services.schools_of(incident)]
+    return [school.pk for school in audience.schools_of(incident)]
 
 
 # --- the picture ---------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def _visitors(incident: Incident, ids: list[int], result: Accountability) -> Non
         for a in VisitorAccount.objects.filter(incident=incident).select_related("visit__person")
     }
     lines: dict[int, VisitorLine] = {}
-    visits = [v for school in services.schools_of(incident) for v in visitors.on_site(school)]
+    visits = [v for school in audience.schools_of(incident) for v in visitors.on_site(school)]
     visits += [a.visit for a in accounts.values()]
     for visit in visits:
         if visit.pk in lines or visit.school_id not in ids:

@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 from haven.access import policy
 from haven.access.policy import Perm
 from haven.accounts.shell import current_school
-from haven.emergencies import cap, services, webpush
-from haven.emergencies.forms import AllClearForm, PushSubscriptionForm, RaiseForm, UpdateForm
+from haven.emergencies.alerts import audience, cap, services, webpush
+from haven.emergencies.alerts.forms import AllClearForm, PushSubscriptionForm, RaiseForm, UpdateForm
+from haven.emergencies.alerts.protocols import ACTIONS
 from haven.emergencies.models import Delivery, Incident, IncidentEvent, PushSubscription
-from haven.emergencies.protocols import ACTIONS
 
 SERVICE_WORKER = Path(__file__).resolve().parents[2] / "static" / "haven" / "sw.js"
 
@@ -112,8 +112,8 @@ def raise_incident(request: HttpRequest) -> HttpResponse:
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _visible(request, pk)
     events = incident.events.select_related("actor")
-    recipients = services.recipients(incident)
-    missing = list(services.unacknowledged(incident)[:500])
+    recipients = audience.recipients(incident)
+    missing = list(audience.unacknowledged(incident)[:500])
     acks = incident.acks.select_related("user")
     deliveries = Counter(
         (d["channel"], d["status"])

@@ -1,7 +1,7 @@
 """Roll call: a teacher's account of their class during an incident, and the office's account of
 the visitors on site. Each report is validated whole (a message per field, nothing half-written),
 stored, audited and put on the incident's timeline; a teacher who needs help alerts incident
-command at once. What it all adds up to is :mod:`haven.emergencies.accountability`."""
+command at once. What it all adds up to is :mod:`haven.emergencies.roll_call.accountability`."""
 
 from __future__ import annotations
 
@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 from haven.access import policy
 from haven.audit import services as audit
 from haven.core.models import Section, Student
-from haven.emergencies import services
-from haven.emergencies.accountability import compute, record_if_complete, school_ids
+from haven.emergencies.alerts.payload import incident_url
 from haven.emergencies.models import (
     Incident,
     IncidentEvent,
@@ -27,6 +26,7 @@ from haven.emergencies.models import (
     RollCallEntry,
     VisitorAccount,
 )
+from haven.emergencies.roll_call.accountability import compute, record_if_complete, school_ids
 from haven.notify import services as notify
 
 MAX_NOTE = 500
@@ -316,7 +316,7 @@ def _need_help(user: Any, incident: Incident, section: Section, at: datetime) ->
         kind="emergency.need_help",
         title=title,
         body=body,
-        url=services.incident_url(incident),
+        url=incident_url(incident),
         urgent=True,
     )
 

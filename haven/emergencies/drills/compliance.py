@@ -4,7 +4,7 @@ year, and the requirements as data.
 Requirements are :class:`DrillRequirement` rows: a state's (``jurisdiction``, applied through the
 district's :class:`DrillPolicy`) and the district's own policy. Where both name the same drill, the
 higher number applies. Haven ships no state's numbers it cannot cite
-(``data/drill_requirements.json``); a state's row must cite its statute.
+(``haven/emergencies/data/drill_requirements.json``); a state's row must cite its statute.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.core.models import District, School
-from haven.emergencies.drills import (
+from haven.emergencies.drills.services import (
     in_year,
     school_year_of,
     schools_seen,
@@ -34,7 +34,8 @@ from haven.emergencies.drills import (
 )
 from haven.emergencies.models import Drill, DrillKind, DrillPolicy, DrillRequirement, Protocol
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "drill_requirements.json"
+#: The app's data stays at its root (packaged as `haven/*/data/*`).
+DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "drill_requirements.json"
 
 
 # --- compliance ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Incidents through the API: raise (at once — the cancel window belongs to the page), read,
 acknowledge, post updates and change the protocol, all clear, and the CAP export. The alert
-stream itself is a plain async view (:mod:`haven.emergencies.stream`), mounted at
+stream itself is a plain async view (:mod:`haven.emergencies.alerts.stream`), mounted at
 ``/api/v1/alerts/stream``."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from ninja import Field, Router, Schema, Status
 
 from haven.access import policy
 from haven.core.models import School
-from haven.emergencies import cap, services
+from haven.emergencies.alerts import audience, cap, services
+from haven.emergencies.alerts.payload import incident_url
 from haven.emergencies.models import Incident, Protocol
 from haven.web.api import page, request_body
 
@@ -106,8 +107,8 @@ def _out(incident: Incident) -> dict[str, Any]:
         "raised_by": incident.raised_by.label if incident.raised_by else None,  # type: ignore[attr-defined]
         "all_clear_at": incident.all_clear_at,
         "acknowledged": incident.acks.count(),
-        "recipients": services.recipients(incident).count(),
-        "url": services.incident_url(incident),
+        "recipients": audience.recipients(incident).count(),
+        "url": incident_url(incident),
     }
 
 
@@ -163,7 +164,7 @@ def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
         }
         for e in found.events.select_related("actor")
     ]
-    missing = [u.label for u in services.unacknowledged(found)]
+    missing = [u.label for u in audience.unacknowledged(found)]
     return {**_out(found), "timeline": timeline, "not_acknowledged": missing}
 
 

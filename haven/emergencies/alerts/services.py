@@ -1,25 +1,25 @@
 """Raising an incident and running it: every change of state goes through here (the pages, the
 API, the admin and the CLI call the same functions). Each validates, writes, records the audit
 entry and the timeline event, and broadcasts — in one transaction, with the broadcast going out the
-moment it commits (:mod:`haven.emergencies.alerts`)."""
+moment it commits (:mod:`haven.emergencies.alerts.fanout`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.access import policy
 from haven.access.policy import Perm
 from haven.audit import services as audit
 from haven.core.models import School
-from haven.emergencies import alerts
+from haven.emergencies.alerts import fanout
+from haven.emergencies.alerts.audience import recipients, schools_of
+from haven.emergencies.alerts.payload import payload_for
 from haven.emergencies.models import (
     Acknowledgement,
     Alert,
@@ -31,37 +31,10 @@ from haven.emergencies.models import (
     PushSubscription,
     Webhook,
 )
-from haven.emergencies.protocols import action
 from haven.notify import outbox
 
 MAX_NOTE = 500
 MAX_PLACE = 200
-
-
-# --- who may do what ------------------------------------------------------------------------------
-
-
-def raisable_schools(user: Any) -> models.QuerySet[School]:
-    return policy.schools_for(user, Perm.EMERGENCY_RAISE).order_by("name")
-
-
-def recipients(incident: Incident) -> models.QuerySet:
-    """Everyone the incident's alerts are for: staff who receive alerts at its school (or anywhere
-    in the district, for a district-wide incident)."""
-    if incident.school_id is not None:
-        return policy.holders(Perm.EMERGENCY_RECEIVE, incident.school)
-    return policy.holders(Perm.EMERGENCY_RECEIVE, district=incident.district_id)
-
-
-def unacknowledged(incident: Incident) -> models.QuerySet:
-    acked = Acknowledgement.objects.filter(incident=incident).values("user_id")
-    return recipients(incident).exclude(pk__in=acked).order_by("last_name", "username")
-
-
-def schools_of(incident: Incident) -> list[School]:
-    if incident.school_id is not None:
-        return [incident.school]  # type: ignore[list-item]
-    return list(School.objects.filter(district=incident.district_id).order_by("pk"))
 
 
 # --- raising and running an incident --------------------------------------------------------------
@@ -251,60 +224,7 @@ def acknowledge(
 
 # --- the broadcast --------------------------------------------------------------------------------
 
-
-def incident_url(incident: Incident) -> str:
-    return reverse("emergencies:detail", args=[incident.pk])
-
-
-def absolute(url: str) -> str:
-    return f"{settings.HAVEN_BASE_URL}{url}" if settings.HAVEN_BASE_URL else url
-
-
-def title_for(incident: Incident, kind: str) -> str:
-    """One line for a notification, a push or an e-mail subject, in the district's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        word = action(incident.protocol).word
-        where = incident.school.name if incident.school_id else _("all schools")  # type: ignore[union-attr]
-        if kind == Alert.Kind.ALL_CLEAR:
-            line = _("ALL CLEAR — %(where)s") % {"where": where}
-        elif kind == Alert.Kind.RAISED:
-            line = f"{word} — {where}"
-        else:
-            line = _("%(word)s (update) — %(where)s") % {"word": word, "where": where}
-        return f"{_('DRILL')}: {line}" if incident.drill else line
-
-
-def payload_for(incident: Incident, kind: str, school: School, message: str = "") -> dict:
-    """The alert as every channel carries it (the SSE ``data``, the push payload, the webhook
-    body's ``alert``): codes and the words typed by people; pages show the SRP wording in the
-    reader's own language from the protocol code."""
-    now = timezone.now()
-    with translation.override(settings.LANGUAGE_CODE):
-        act = action(incident.protocol)
-        directive = str(act.directive)
-        instructions = [str(line) for line in act.staff]
-    return {
-        "kind": str(kind),
-        "incident": incident.pk,
-        "protocol": incident.protocol,
-        "word": act.word,
-        "directive": directive,
-        "instructions": instructions,
-        "title": title_for(incident, kind),
-        "school": school.slug,
-        "school_name": school.name,
-        "district_wide": incident.school_id is None,
-        "drill": incident.drill,
-        "status": incident.status,
-        "note": incident.note,
-        "message": message,
-        "evacuate_location": incident.evacuate_location,
-        "shelter_hazard": incident.shelter_hazard,
-        "shelter_strategy": incident.shelter_strategy,
-        "raised_at": incident.raised_at.isoformat(),
-        "sent_at": now.isoformat(),
-        "url": incident_url(incident),
-    }
+# --- the broadcast --------------------------------------------------------------------------------
 
 
 def _next_sequence(school: School) -> int:
@@ -333,7 +253,7 @@ def _broadcast(incident: Incident, kind: str, *, message: str = "") -> list[Aler
         # The notifications and e-mails are owed in this transaction: created by the worker (or
         # the sweep, after an outage or a crash) exactly once, delivered at least once.
         outbox.owe("alert.notify", f"alert:{created[0].pk}", {"alerts": [a.pk for a in created]})
-    transaction.on_commit(lambda: alerts.fan_out(created))
+    transaction.on_commit(lambda: fanout.fan_out(created))
     return created
 
 

@@ -13,7 +13,8 @@ Each request carries
   ``alert.all_clear``.
 
 Any 2xx answer is success. Anything else, or no answer within the timeout, is retried with
-exponential back-off (:mod:`haven.emergencies.tasks`); every attempt is logged on the Delivery.
+exponential back-off (:mod:`haven.emergencies.alerts.tasks`); every attempt is logged on the
+Delivery.
 """
 
 from __future__ import annotations

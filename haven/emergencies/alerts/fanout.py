@@ -28,6 +28,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import close_old_connections
 
+from haven.emergencies.alerts import tasks
+
 log = logging.getLogger(__name__)
 
 MESSAGE_TYPE = "emergency.alert"
@@ -86,8 +88,6 @@ def publish(alerts: list[Any]) -> None:
 
 
 def dispatch(alert_ids: list[int]) -> None:
-    from haven.emergencies import tasks
-
     jobs: list[tuple[Any, int]] = [(tasks.push_alert, alert_id) for alert_id in alert_ids]
     jobs += [(tasks.deliver_webhook, pk) for pk in tasks.pending_webhooks(alert_ids)]
     for task, arg in jobs:

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from haven.emergencies import stream
-from haven.emergencies.alerts import school_group
+from haven.emergencies.alerts import stream
+from haven.emergencies.alerts.fanout import school_group
 from haven.emergencies.models import Delivery
 
 
@@ -29,7 +29,7 @@ def _allowed_school(user: Any, session: Any, slug: str) -> Any:
 
 
 class AlertConsumer(AsyncJsonWebsocketConsumer):
-    """Listens through the process's hub (:func:`haven.emergencies.stream.hub`), as the SSE
+    """Listens through the process's hub (:func:`haven.emergencies.alerts.stream.hub`), as the SSE
     stream does, not on a channel-layer channel of its own: one listener per process, and with the
     channel layer down (Redis unreachable) the socket stays open and alerts come from the
     database within the poll interval."""

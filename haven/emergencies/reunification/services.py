@@ -1,9 +1,10 @@
 """Reunification along the Standard Reunification Method (I Love U Guys Foundation): an adult
 checks in at the reunification point with their ID and names the student(s) they came for; each
-request is decided by the rule in :mod:`haven.emergencies.pickup` (the student's authorised
-guardians on the roster, the registry and the district's watchlists); a runner fetches the student;
-the release (or the refusal, and why) is recorded. This module holds that workflow — who may
-reunify, finding the students asked for, check-in, runner, release, refusal — and the live board.
+request is decided by the rule in :mod:`haven.emergencies.reunification.pickup` (the student's
+authorised guardians on the roster, the registry and the district's watchlists); a runner fetches
+the student; the release (or the refusal, and why) is recorded. This module holds that workflow —
+who may reunify, finding the students asked for, check-in, runner, release, refusal — and the live
+board.
 
 The adult never learns the reason from the screen: pages say "see an administrator", the reasons
 are behind a link for staff.
@@ -28,9 +29,9 @@ from haven.access import policy
 from haven.access.policy import Perm
 from haven.audit import services as audit
 from haven.core.models import Guardian, GuardianLink, Student
-from haven.emergencies import accountability, services
+from haven.emergencies.alerts import audience
 from haven.emergencies.models import Incident, IncidentEvent, Release, ReunificationRequest
-from haven.emergencies.pickup import (
+from haven.emergencies.reunification.pickup import (
     URGENT,
     Adult,
     Screened,
@@ -43,6 +44,7 @@ from haven.emergencies.pickup import (
     reason_text,
     screen,
 )
+from haven.emergencies.roll_call import accountability
 from haven.notify import services as notify
 from haven.screening.names import tokens
 from haven.visitors.services import identity
@@ -61,7 +63,7 @@ MAX_STUDENT_TEXT = 1000
 def may_reunify(user: Any, incident: Incident) -> bool:
     """May ``user`` check adults in and release students for this incident (at any of its
     schools)? The rule itself is :func:`haven.access.policy.may_reunify`."""
-    return any(policy.may_reunify(user, school) for school in services.schools_of(incident))
+    return any(policy.may_reunify(user, school) for school in audience.schools_of(incident))
 
 
 def _require(user: Any, student: Student) -> None:
@@ -77,7 +79,7 @@ def visible_requests(user: Any, incident: Incident) -> models.QuerySet[Reunifica
 
 
 def students_at(incident: Incident) -> models.QuerySet[Student]:
-    schools = [s.pk for s in services.schools_of(incident)]
+    schools = [s.pk for s in audience.schools_of(incident)]
     return Student.objects.filter(school__in=schools, active=True)
 
 

@@ -4,8 +4,8 @@ screened, exactly as at the reunification point's pages) and list the incident's
 ``POST /incidents/{id}/releases`` answers 201 with the release, or 409 with the refusal — why,
 and, for a student already released, to whom and when; the refusal is recorded either way. Bad
 input (an unknown student or guardian, a garbled barcode) is a 422 naming the field, and nothing
-is stored. Thin: everything goes through :mod:`haven.emergencies.reunification` (and the rule in
-:mod:`haven.emergencies.pickup`).
+is stored. Thin: everything goes through :mod:`haven.emergencies.reunification.services` (and
+the rule in :mod:`haven.emergencies.reunification.pickup`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from ninja import Field, Router, Schema, Status
 from haven.access import policy
 from haven.audit import services as audit
 from haven.core.models import Guardian, GuardianLink, Student
-from haven.emergencies import pickup, reunification, services
+from haven.emergencies.alerts import audience
 from haven.emergencies.models import Incident, Release
+from haven.emergencies.reunification import pickup
+from haven.emergencies.reunification import services as reunification
 
 router = Router(tags=["reunification"])
 
@@ -98,7 +100,7 @@ def releases(request: HttpRequest, pk: int, refused: bool | None = None):
     qs = Release.objects.filter(incident=incident).select_related(
         "student", "released_by", "request"
     )
-    schools = [s.pk for s in services.schools_of(incident)]
+    schools = [s.pk for s in audience.schools_of(incident)]
     allowed = [s for s in schools if policy.may_reunify(request.user, s)]
     qs = qs.filter(student__school__in=allowed)
     if refused is not None:

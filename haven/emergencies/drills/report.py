@@ -25,7 +25,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from haven.emergencies import accountability, services
+from haven.emergencies.alerts import audience
+from haven.emergencies.alerts.protocols import action
 from haven.emergencies.models import (
     Acknowledgement,
     Alert,
@@ -35,7 +36,7 @@ from haven.emergencies.models import (
     RollCall,
     RollCallEntry,
 )
-from haven.emergencies.protocols import action
+from haven.emergencies.roll_call import accountability
 
 
 @dataclass
@@ -123,7 +124,7 @@ def figures(incident: Incident) -> Figures:
         incident=incident,
         timeline=list(incident.events.select_related("actor").order_by("at", "pk")),
         channels=channels,
-        recipients=services.recipients(incident).count(),
+        recipients=audience.recipients(incident).count(),
         acknowledged=len(ack_times),
         ack_median=statistics.median(ack_times) if ack_times else None,
         ack_p90=percentile(ack_times, 90),
