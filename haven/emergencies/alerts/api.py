@@ -20,6 +20,8 @@ from haven.emergencies.alerts.payload import incident_url
 from haven.emergencies.models import Incident, Protocol
 from haven.web.api import page, request_body
 
+# Operation ids are named explicitly: clients generated from the OpenAPI document keep them, so
+# they do not follow this module's path (they were named for the modules before the app's split).
 router = Router(tags=["emergencies"])
 
 
@@ -118,7 +120,12 @@ def _incident(request: HttpRequest, pk: int) -> Incident:
     )
 
 
-@router.get("/incidents", response=list[IncidentOut], url_name="incidents")
+@router.get(
+    "/incidents",
+    response=list[IncidentOut],
+    url_name="incidents",
+    operation_id="haven_emergencies_api_incidents",
+)
 def incidents(request: HttpRequest, status: Incident.Status | None = None, limit: int = 50):
     qs = policy.visible_to(request.user, Incident).select_related("school", "district", "raised_by")
     if status:
@@ -126,7 +133,12 @@ def incidents(request: HttpRequest, status: Incident.Status | None = None, limit
     return [_out(i) for i in qs.order_by("-raised_at")[page(limit, most=200)]]
 
 
-@router.post("/incidents", response={201: IncidentOut}, url_name="incidents")
+@router.post(
+    "/incidents",
+    response={201: IncidentOut},
+    url_name="incidents",
+    operation_id="haven_emergencies_api_raise_incident",
+)
 def raise_incident(request: HttpRequest, body: IncidentIn):
     """Raise an incident at once and alert every staff device of the school (or district)."""
     school = None
@@ -148,7 +160,12 @@ def raise_incident(request: HttpRequest, body: IncidentIn):
     return Status(201, _out(incident))
 
 
-@router.get("/incidents/{int:pk}", response=IncidentDetailOut, url_name="incident")
+@router.get(
+    "/incidents/{int:pk}",
+    response=IncidentDetailOut,
+    url_name="incident",
+    operation_id="haven_emergencies_api_incident",
+)
 def incident(request: HttpRequest, pk: int):
     return _detail(request, pk)
 
@@ -168,7 +185,12 @@ def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     return {**_out(found), "timeline": timeline, "not_acknowledged": missing}
 
 
-@router.post("/incidents/{int:pk}/acknowledge", response=AckOut, url_name="incident_acknowledge")
+@router.post(
+    "/incidents/{int:pk}/acknowledge",
+    response=AckOut,
+    url_name="incident_acknowledge",
+    operation_id="haven_emergencies_api_acknowledge",
+)
 def acknowledge(request: HttpRequest, pk: int):
     ack, created = services.acknowledge(request.user, _incident(request, pk), via="api")
     return {"incident": pk, "at": ack.at, "first": created}
@@ -178,6 +200,7 @@ def acknowledge(request: HttpRequest, pk: int):
     "/incidents/{int:pk}/updates",
     response={201: IncidentDetailOut, 409: ConflictOut},
     url_name="incident_updates",
+    operation_id="haven_emergencies_api_post_update",
 )
 def post_update(request: HttpRequest, pk: int, body: UpdateIn):
     """Incident command (school or district administrators, SROs) posts an update for all staff
@@ -217,6 +240,7 @@ def post_update(request: HttpRequest, pk: int, body: UpdateIn):
     response=IncidentOut,
     url_name="incident_all_clear",
     openapi_extra=request_body(AllClearIn, required=False),
+    operation_id="haven_emergencies_api_all_clear",
 )
 def all_clear(request: HttpRequest, pk: int):
     """Declare the incident over (incident command: school or district administrators, SROs). An
@@ -231,7 +255,11 @@ def all_clear(request: HttpRequest, pk: int):
     return _out(services.declare_all_clear(request.user, found, message=message))
 
 
-@router.get("/incidents/{int:pk}/cap.xml", url_name="incident_cap")
+@router.get(
+    "/incidents/{int:pk}/cap.xml",
+    url_name="incident_cap",
+    operation_id="haven_emergencies_api_cap_xml",
+)
 def cap_xml(request: HttpRequest, pk: int, school: str | None = None):
     """The incident's latest alert as a CAP 1.2 message."""
     found = _incident(request, pk)

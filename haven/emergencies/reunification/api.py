@@ -26,6 +26,8 @@ from haven.emergencies.models import Incident, Release
 from haven.emergencies.reunification import pickup
 from haven.emergencies.reunification import services as reunification
 
+# Operation ids are named explicitly: clients generated from the OpenAPI document keep them, so
+# they do not follow this module's path (they were named for the modules before the app's split).
 router = Router(tags=["reunification"])
 
 
@@ -93,7 +95,12 @@ def _out(release: Release) -> dict[str, Any]:
     }
 
 
-@router.get("/incidents/{int:pk}/releases", response=list[ReleaseOut], url_name="incident_releases")
+@router.get(
+    "/incidents/{int:pk}/releases",
+    response=list[ReleaseOut],
+    url_name="incident_releases",
+    operation_id="haven_emergencies_api_reunification_releases",
+)
 def releases(request: HttpRequest, pk: int, refused: bool | None = None):
     """Every release and refusal of the incident, oldest first (audited as a read)."""
     incident = _incident(request, pk)
@@ -114,6 +121,7 @@ def releases(request: HttpRequest, pk: int, refused: bool | None = None):
     "/incidents/{int:pk}/releases",
     response={201: ReleaseOut, 409: RefusalOut},
     url_name="incident_releases",
+    operation_id="haven_emergencies_api_reunification_create_release",
 )
 def create_release(request: HttpRequest, pk: int, body: ReleaseIn):
     """Release a student to an adult. 409 when the release is refused (recorded), naming why:

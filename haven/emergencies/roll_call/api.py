@@ -22,6 +22,8 @@ from haven.emergencies.roll_call import accountability
 from haven.emergencies.roll_call import services as roll_calls
 from haven.web.api import request_body
 
+# Operation ids are named explicitly: clients generated from the OpenAPI document keep them, so
+# they do not follow this module's path (they were named for the modules before the app's split).
 router = Router(tags=["emergencies"])
 
 
@@ -134,6 +136,7 @@ def _body(request: HttpRequest) -> RollCallIn:
     response={200: RollCallOut, 201: RollCallOut},
     url_name="incident_roll_call",
     openapi_extra=request_body(RollCallIn),
+    operation_id="haven_emergencies_api_roll_call_roll_call",
 )
 def roll_call(request: HttpRequest, pk: int):
     """Report a class: every student present, missing, injured, or extra (from another class,
@@ -172,6 +175,7 @@ def roll_call(request: HttpRequest, pk: int):
     "/incidents/{int:pk}/accountability",
     response=AccountabilityOut,
     url_name="incident_accountability",
+    operation_id="haven_emergencies_api_roll_call_incident_accountability",
 )
 def incident_accountability(request: HttpRequest, pk: int):
     """Who is accounted for: counts for everyone who sees the incident; the names of students not
