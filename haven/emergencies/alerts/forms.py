@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.access import policy
-from haven.emergencies.alerts import audience, services
+from haven.emergencies.alerts import audience, services, webpush
 from haven.emergencies.models import Protocol
 
 DISTRICT = "__district__"
@@ -81,8 +81,6 @@ class PushSubscriptionForm(forms.Form):
     auth = forms.CharField(max_length=100)
 
     def clean(self) -> dict[str, Any]:
-        from haven.emergencies.alerts import webpush
-
         data = super().clean() or {}
         if self.errors:
             return data

@@ -52,7 +52,9 @@ from haven.access import policy
 from haven.access.policy import Perm
 from haven.accounts.activity import background
 from haven.core.models import School
-from haven.emergencies.alerts.fanout import school_group
+from haven.emergencies.alerts.fanout import message_for, school_group
+from haven.emergencies.alerts.payload import incident_url
+from haven.emergencies.alerts.protocols import ACTIONS
 from haven.emergencies.models import Acknowledgement, Alert, AlertStream, Delivery, Incident
 
 log = logging.getLogger(__name__)
@@ -353,8 +355,6 @@ def _behind(schools: list[int], seen: dict[int, int]) -> dict[int, int]:
 
 
 def _missed_messages(after: dict[int, int]) -> list[dict[str, Any]]:
-    from haven.emergencies.alerts.fanout import message_for
-
     messages = []
     for school, sequence in after.items():
         alerts = Alert.objects.filter(school_id=school, sequence__gt=sequence).order_by("sequence")
@@ -426,9 +426,6 @@ _warm: list[bool] = []
 def _warm_up() -> None:
     """Build, once per process, what the first alert would otherwise build while everyone waits
     for it: Django's table of URL names (for the incident link) and the protocols' wording."""
-    from haven.emergencies.alerts.payload import incident_url
-    from haven.emergencies.alerts.protocols import ACTIONS
-
     incident_url(Incident(pk=1))
     for act in ACTIONS.values():
         str(act.directive)

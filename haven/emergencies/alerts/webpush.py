@@ -25,6 +25,7 @@ from py_vapid import Vapid01, Vapid02
 from pywebpush import WebPushException, webpush
 
 from haven.core import outbound
+from haven.emergencies.models import PushSubscription
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,6 @@ def subscribe(user: Any, endpoint: str, p256dh: str, auth: str) -> tuple[Any, bo
     """Remember a browser's subscription for ``user`` (or refresh its keys); returns it and
     whether it is new. An endpoint another user registered is theirs: refused, never moved, or
     whoever learnt it could take that person's alerts (the browser then makes a new one)."""
-    from haven.emergencies.models import PushSubscription
-
     with transaction.atomic():
         subscription, created = PushSubscription.objects.get_or_create(
             endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
