@@ -215,7 +215,7 @@ def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 from haven.audit.api import router as audit_router  # noqa: E402
 from haven.cases.api import router as cases_router  # noqa: E402
 from haven.core.api import router as core_router  # noqa: E402
-from haven.emergencies.api import router as emergencies_router  # noqa: E402
+from haven.emergencies.alerts.api import router as emergencies_router  # noqa: E402
 from haven.reports.api import router as reports_router  # noqa: E402
 from haven.screening.api import router as screening_router  # noqa: E402
 from haven.tips.api import public as tips_public_router  # noqa: E402
@@ -227,8 +227,8 @@ from haven.volunteers.api import router as volunteers_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", emergencies_router)
-api.add_router("/", "haven.emergencies.api_roll_call.router")
-api.add_router("/", "haven.emergencies.api_reunification.router")
+api.add_router("/", "haven.emergencies.roll_call.api.router")
+api.add_router("/", "haven.emergencies.reunification.api.router")
 api.add_router("/audit", audit_router)
 api.add_router("/cases", cases_router)
 api.add_router("/public", tips_public_router)

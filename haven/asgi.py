@@ -14,7 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from haven.emergencies.consumers import AlertConsumer  # noqa: E402
+from haven.emergencies.alerts.consumers import AlertConsumer  # noqa: E402
 from haven.notify.consumers import NotificationConsumer  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -4,8 +4,8 @@ from django.urls import include, path, reverse_lazy
 
 from haven.api import api
 from haven.core import views as core_views
-from haven.emergencies import stream as alert_stream
-from haven.emergencies import views as emergency_views
+from haven.emergencies.alerts import stream as alert_stream
+from haven.emergencies.alerts import views as emergency_views
 from haven.home import views as home_views
 from haven.tips import urls as tips_urls
 from haven.volunteers import urls as volunteer_urls

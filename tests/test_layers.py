@@ -168,3 +168,125 @@ def test_the_checks_catch_each_kind_of_wrong_edge() -> None:
         "a cycle among features: cases -> lunch -> cases"
     ]
     assert problems({("home", "tips"): ["a:1"], ("tips", "core"): ["b:1"]}) == []
+
+
+# --- inside emergencies ---------------------------------------------------------------------------
+
+#: The emergencies app's sub-packages from the bottom up: each may import those before it, never one
+#: after it (docs/architecture.md, "One app layout").
+EMERGENCY_PARTS = ("alerts", "roll_call", "reunification", "drills")
+#: What of the app's root a sub-package may import: its models (the ``models/`` package, one
+#: module per sub-package's models, all re-exported by ``models/__init__.py``).
+EMERGENCY_SHARED = ("models",)
+
+
+def part_of(module: str) -> str:
+    """``haven.emergencies.roll_call.views`` → ``roll_call``; a root module → ``root``."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[2] in EMERGENCY_PARTS else "root"
+
+
+def app_modules(files: dict[str, str], app: str) -> dict[str, str]:
+    """Dotted module → text for an app's modules (``haven/``-relative paths, as :func:`sources`
+    gives them); a package is named by its ``__init__``'s dotted package name."""
+    found = {}
+    for rel, text in files.items():
+        if rel.split("/")[0] != app:
+            continue
+        module = "haven." + rel.removesuffix(".py").replace("/", ".")
+        found[module.removesuffix(".__init__")] = text
+    return found
+
+
+def module_edges(modules: dict[str, str]) -> dict[tuple[str, str], list[int]]:
+    """(importing module, imported module) → lines, among the given modules: an imported name
+    counts as the longest of them it starts with (``haven.emergencies.models.Incident`` →
+    ``haven.emergencies.models``)."""
+    found: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for module, text in modules.items():
+        is_package = any(m.startswith(module + ".") for m in modules)
+        name = f"{module}.__init__" if is_package else module
+        targets: dict[int, set[str]] = defaultdict(set)
+        for line, imported in imports_in(text, name):
+            parts = imported.split(".")
+            for n in range(len(parts), 0, -1):
+                if ".".join(parts[:n]) in modules:
+                    targets[line].add(".".join(parts[:n]))
+                    break
+        for line, named in targets.items():
+            # ``from package import module`` names the module, not the package as well.
+            for target in named - {module}:
+                if not any(other.startswith(target + ".") for other in named):
+                    found[(module, target)].append(line)
+    return found
+
+
+def emergency_problems(graph: dict[tuple[str, str], list[int]]) -> list[str]:
+    wrong = []
+    for (source, target), lines in sorted(graph.items()):
+        src, dst = part_of(source), part_of(target)
+        why = None
+        shared = target == "haven.emergencies" or target.split(".")[2] in EMERGENCY_SHARED
+        if src != "root" and dst == "root" and not shared:
+            why = f"a sub-package imports only {', '.join(EMERGENCY_SHARED)} from the app's root"
+        elif "root" not in (src, dst) and EMERGENCY_PARTS.index(dst) > EMERGENCY_PARTS.index(src):
+            why = f"{dst} sits above {src} (bottom up: {', '.join(EMERGENCY_PARTS)})"
+        if why:
+            wrong += [f"{source}:{line} imports {target}: {why}" for line in sorted(set(lines))]
+    wrong += [f"a cycle: {' -> '.join(cycle)}" for cycle in module_cycles(graph)]
+    return wrong
+
+
+def module_cycles(graph: dict[tuple[str, str], list[int]]) -> list[list[str]]:
+    outgoing: dict[str, set[str]] = defaultdict(set)
+    for source, target in graph:
+        outgoing[source].add(target)
+    cycles, done = [], set()
+
+    def visit(module: str, path: list[str]) -> None:
+        for nxt in sorted(outgoing[module]):
+            if nxt in path:
+                cycles.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in done:
+                visit(nxt, [*path, nxt])
+        done.add(module)
+
+    for module in sorted(outgoing):
+        if module not in done:
+            visit(module, [module])
+    return cycles
+
+
+def test_emergencies_sub_packages_form_a_one_way_graph() -> None:
+    modules = app_modules(sources(), "emergencies")
+    assert {f"haven.emergencies.{part}" for part in EMERGENCY_PARTS} <= set(modules)
+    wrong = emergency_problems(module_edges(modules))
+    assert not wrong, "Imports against emergencies' inner walls:\n" + "\n".join(wrong)
+
+
+def test_the_inner_walls_catch_upward_imports_root_imports_and_cycles() -> None:
+    files = {
+        "emergencies/__init__.py": "",
+        "emergencies/models.py": "",
+        "emergencies/demo.py": "from haven.emergencies.drills import services\n",
+        "emergencies/alerts/__init__.py": "",
+        "emergencies/alerts/services.py": (
+            "from haven.emergencies.alerts import fanout\nfrom haven.emergencies.models import A\n"
+        ),
+        "emergencies/alerts/fanout.py": "def f():\n    from . import tasks\n",
+        "emergencies/alerts/tasks.py": "def g():\n    from . import services\n",
+        "emergencies/drills/__init__.py": "",
+        "emergencies/drills/services.py": "from haven.emergencies.alerts import services\n",
+        "emergencies/roll_call/__init__.py": "",
+        "emergencies/roll_call/services.py": (
+            "from haven.emergencies.drills import services\nfrom haven.emergencies import demo\n"
+        ),
+    }
+    assert emergency_problems(module_edges(app_modules(files, "emergencies"))) == [
+        "haven.emergencies.roll_call.services:2 imports haven.emergencies.demo: "
+        "a sub-package imports only models from the app's root",
+        "haven.emergencies.roll_call.services:1 imports haven.emergencies.drills.services: "
+        "drills sits above roll_call (bottom up: alerts, roll_call, reunification, drills)",
+        "a cycle: haven.emergencies.alerts.fanout -> haven.emergencies.alerts.tasks -> "
+        "haven.emergencies.alerts.services -> haven.emergencies.alerts.fanout",
+    ]

@@ -54,7 +54,7 @@ def _url(path: str, world: dict[str, Any]) -> str:
 @pytest.fixture
 def world(people, roster):
     from haven.cases import services as cases
-    from haven.emergencies import services as emergencies
+    from haven.emergencies.alerts import services as emergencies
 
     case = cases.open_case(
         people["principal"], school=roster["maya"].school, type="threat", student=roster["maya"]

@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from haven.accounts.models import User
 from haven.core.models import District, GuardianLink, School, Section
-from haven.emergencies import drills, services
+from haven.emergencies.alerts import audience, services
+from haven.emergencies.alerts.payload import payload_for
+from haven.emergencies.drills import services as drills
 from haven.emergencies.models import (
     Acknowledgement,
     Alert,
@@ -235,7 +237,7 @@ def _load_incident(school: School, users: dict[str, Any], today: dt.date) -> Non
         all_clear_at=at(82),
         all_clear_by=principal,
     )
-    recipients = list(services.recipients(incident).order_by("pk"))
+    recipients = list(audience.recipients(incident).order_by("pk"))
     events: list[IncidentEvent] = []
 
     def event(minutes: float, kind: str, actor: Any, **data: Any) -> None:
@@ -288,7 +290,7 @@ def _alert(
     recipients: list[Any],
 ) -> None:
     incident.protocol = protocol
-    data = services.payload_for(incident, kind, school, message)
+    data = payload_for(incident, kind, school, message)
     data["sent_at"] = when.isoformat()
     data["status"] = "all_clear" if kind == "all_clear" else "active"
     sequence = services._next_sequence(school)

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from haven.emergencies import views
-from haven.emergencies.views import drills as drill_views
-from haven.emergencies.views import reunification as reunification_views
-from haven.emergencies.views import roll_call as roll_call_views
+from haven.emergencies.alerts import views
+from haven.emergencies.drills import views as drill_views
+from haven.emergencies.reunification import views as reunification_views
+from haven.emergencies.roll_call import views as roll_call_views
 
 app_name = "emergencies"
 urlpatterns = [
@@ -27,8 +27,8 @@ urlpatterns = [
         name="accountability_json",
     ),
     path("<int:pk>/visitors/", roll_call_views.visitors, name="visitors"),
-    path("<int:pk>/report.pdf", roll_call_views.report_pdf, name="report_pdf"),
-    path("<int:pk>/report.csv", roll_call_views.report_csv, name="report_csv"),
+    path("<int:pk>/report.pdf", drill_views.report_pdf, name="report_pdf"),
+    path("<int:pk>/report.csv", drill_views.report_csv, name="report_csv"),
     path("<int:pk>/reunification/", reunification_views.board, name="reunification"),
     path(
         "<int:pk>/reunification/board.json",

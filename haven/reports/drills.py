@@ -1,5 +1,5 @@
 """The drills report: each school against each drill requirement of its district (state law and
-district policy, as :mod:`haven.emergencies.compliance` reads them) in one school year.
+district policy, as :mod:`haven.emergencies.drills.compliance` reads them) in one school year.
 
 Status per requirement: ``done`` (the required drills ran in their window), ``out_of_compliance``
 (the last window closed without them), ``scheduled`` (what ran plus what is scheduled in the window
@@ -12,8 +12,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from haven.emergencies import compliance as drill_compliance
-from haven.emergencies import drills as drill_calendar
+from haven.emergencies.drills import compliance as drill_compliance
+from haven.emergencies.drills import services as drill_calendar
 from haven.emergencies.models import Drill
 from haven.reports.filters import Filters, year_label
 

@@ -123,7 +123,7 @@ def test_an_alert_fits_a_phone_without_scrolling_sideways(
 ):
     """The top bar with an incident's pill, the Emergency button and the account menu, and the
     full-screen alert over it, all fit a 390-pixel phone: nothing of the alert is cut off."""
-    from haven.emergencies import services
+    from haven.emergencies.alerts import services
 
     principal, teacher = people["principal"], people["teacher"]
     services.raise_incident(

@@ -142,7 +142,8 @@ def test_screenshots_of_the_product(new_context, live_server, demo):
     from haven.accounts.models import User
     from haven.cases.models import Case
     from haven.core.models import School
-    from haven.emergencies import roll_call, services
+    from haven.emergencies.alerts import services
+    from haven.emergencies.roll_call import services as roll_call
     from haven.tips.models import Tip
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

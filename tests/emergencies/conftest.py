@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from huey.contrib.djhuey import HUEY
 
-from haven.emergencies import services
+from haven.emergencies.alerts import services
 from tests.outbound import resolving
 
 

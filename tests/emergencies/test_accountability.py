@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from haven.audit.models import AuditEvent
 from haven.core.models import Enrollment, Section, Staff, Student
-from haven.emergencies import accountability, services
-from haven.emergencies import roll_call as rc
+from haven.emergencies.alerts import services
 from haven.emergencies.models import IncidentEvent, Release, RollCallEntry
+from haven.emergencies.roll_call import accountability
+from haven.emergencies.roll_call import services as rc
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from haven.audit.models import AuditEvent
-from haven.emergencies import report, services
-from haven.emergencies import roll_call as rc
+from haven.emergencies.alerts import audience, services
+from haven.emergencies.drills import report
 from haven.emergencies.models import Acknowledgement, Delivery, Release
+from haven.emergencies.roll_call import services as rc
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_the_figures(drill):
     assert (by_channel["email"].median, by_channel["email"].max) == (5, 5)
     assert f.acknowledged == 4
     assert (f.ack_median, f.ack_p90, f.ack_last) == (50, 100, 100)
-    assert f.never_acknowledged == services.recipients(drill).count() - 4
+    assert f.never_acknowledged == audience.recipients(drill).count() - 4
     assert f.to_accounted == 120
     assert f.duration == 900
     assert f.roll_call == {"present": 1, "missing": 0, "injured": 1, "extra": 0}

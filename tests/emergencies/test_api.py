@@ -124,3 +124,36 @@ def test_cap_export_in_the_api(teacher, lockdown):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/cap+xml")
     assert b"<msgType>Alert</msgType>" in response.content
+
+
+def test_operation_ids_do_not_move_with_the_modules():
+    """Clients generated from the OpenAPI document call operations by id: splitting the app into
+    sub-packages must not rename them."""
+    from haven.api import api
+
+    document = api.get_openapi_schema(path_prefix="/api/v1")
+    ids = {
+        (method, path): operation["operationId"]
+        for path, item in document["paths"].items()
+        if path.startswith("/api/v1/incidents")
+        for method, operation in item.items()
+    }
+    assert ids == {
+        ("get", "/api/v1/incidents"): "haven_emergencies_api_incidents",
+        ("post", "/api/v1/incidents"): "haven_emergencies_api_raise_incident",
+        ("get", "/api/v1/incidents/{pk}"): "haven_emergencies_api_incident",
+        ("post", "/api/v1/incidents/{pk}/acknowledge"): "haven_emergencies_api_acknowledge",
+        ("post", "/api/v1/incidents/{pk}/updates"): "haven_emergencies_api_post_update",
+        ("post", "/api/v1/incidents/{pk}/all-clear"): "haven_emergencies_api_all_clear",
+        ("get", "/api/v1/incidents/{pk}/cap.xml"): "haven_emergencies_api_cap_xml",
+        ("post", "/api/v1/incidents/{pk}/roll-call"): "haven_emergencies_api_roll_call_roll_call",
+        (
+            "get",
+            "/api/v1/incidents/{pk}/accountability",
+        ): "haven_emergencies_api_roll_call_incident_accountability",
+        ("get", "/api/v1/incidents/{pk}/releases"): "haven_emergencies_api_reunification_releases",
+        (
+            "post",
+            "/api/v1/incidents/{pk}/releases",
+        ): "haven_emergencies_api_reunification_create_release",
+    }

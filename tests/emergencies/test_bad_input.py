@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from haven.emergencies import services
+from haven.emergencies.alerts import services
 from tests.conftest import signed_in
 
 BODIES = [

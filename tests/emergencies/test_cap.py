@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import xmlschema
 
-from haven.emergencies import cap, services
+from haven.emergencies.alerts import cap, services
 from tests.conftest import signed_in
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).parents[1] / "fixtures" / "cap" / "CAP-v1.2.xsd")

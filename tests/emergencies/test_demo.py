@@ -11,8 +11,10 @@ import time_machine
 
 from haven.accounts.models import User
 from haven.core.models import School, Section
-from haven.emergencies import compliance, drills, services
 from haven.emergencies import demo as emergencies_demo
+from haven.emergencies.alerts import audience
+from haven.emergencies.drills import compliance
+from haven.emergencies.drills import services as drills
 from haven.emergencies.models import (
     Acknowledgement,
     Delivery,
@@ -79,7 +81,7 @@ def test_the_past_incident_timeline_loading_twice_and_the_pages(loaded, client_f
     ]
     assert kinds.count("update") == 1 and kinds.count("release") == 4
     assert [e.at for e in events] == sorted(e.at for e in events)
-    recipients = services.recipients(incident).count()
+    recipients = audience.recipients(incident).count()
     acks = Acknowledgement.objects.filter(incident=incident).count()
     assert recipients - 1 == acks == kinds.count("ack")
     sections = Section.objects.filter(school=incident.school).count()

@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from haven.audit.models import AuditEvent
-from haven.emergencies import compliance, drills
+from haven.emergencies.drills import compliance
+from haven.emergencies.drills import services as drills
 from haven.emergencies.models import Drill, DrillPolicy, DrillRequirement, Incident
 from tests.conftest import signed_in
 

@@ -9,7 +9,7 @@ from email.policy import default
 import pytest
 from aiosmtpd.controller import Controller
 
-from haven.emergencies import services
+from haven.emergencies.alerts import services
 from haven.emergencies.models import Delivery
 from haven.notify.models import Notification
 

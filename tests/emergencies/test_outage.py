@@ -9,8 +9,8 @@ import json
 import pytest
 from django.core import mail
 
-from haven.emergencies import services
-from haven.emergencies import tasks as emergency_tasks
+from haven.emergencies.alerts import services
+from haven.emergencies.alerts import tasks as emergency_tasks
 from haven.emergencies.models import Delivery, Incident
 from haven.notify import outbox
 from haven.notify import tasks as notify_tasks
@@ -35,8 +35,8 @@ def redis_down(monkeypatch):
 
     monkeypatch.setattr(notify_tasks, "deliver_outbox", refused)
     monkeypatch.setattr(emergency_tasks, "huey_immediate", lambda: False)
-    monkeypatch.setattr("haven.emergencies.alerts._executor", refused)
-    monkeypatch.setattr("haven.emergencies.alerts.get_channel_layer", lambda: DeadLayer())
+    monkeypatch.setattr("haven.emergencies.alerts.fanout._executor", refused)
+    monkeypatch.setattr("haven.emergencies.alerts.fanout.get_channel_layer", lambda: DeadLayer())
     monkeypatch.setattr("haven.notify.services.get_channel_layer", lambda: DeadLayer())
 
 

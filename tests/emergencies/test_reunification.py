@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from haven.audit.models import AuditEvent
 from haven.core.models import Guardian, GuardianLink, Student
-from haven.emergencies import pickup, reunification
 from haven.emergencies.models import IncidentEvent, Release, ReunificationRequest
+from haven.emergencies.reunification import pickup
+from haven.emergencies.reunification import services as reunification
 from haven.notify.models import Notification
 from haven.screening.models import Screening
 from haven.visitors.models import WatchlistEntry
@@ -104,7 +105,7 @@ def test_authorised_guardian_is_released_after_the_runner(
 def test_the_release_that_completes_accountability_puts_it_on_the_timeline(
     lockdown, roster, teacher, frontdesk
 ):
-    from haven.emergencies import roll_call
+    from haven.emergencies.roll_call import services as roll_call
 
     roll_call.submit_roll_call(
         teacher,

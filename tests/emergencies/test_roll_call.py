@@ -10,8 +10,9 @@ from django.db import connection
 
 from haven.audit.models import AuditEvent
 from haven.core.models import Section, Student
-from haven.emergencies import roll_call, services
+from haven.emergencies.alerts import services
 from haven.emergencies.models import IncidentEvent, RollCall, RollCallEntry
+from haven.emergencies.roll_call import services as roll_call
 from haven.notify.models import Notification
 from tests.conftest import signed_in
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from haven.audit.models import AuditEvent
-from haven.emergencies import services
+from haven.emergencies.alerts import audience, services
 from haven.emergencies.models import (
     Acknowledgement,
     Alert,
@@ -115,7 +115,7 @@ def test_outsider_cannot_acknowledge_another_schools_alert(outsider, lockdown):
 
 def test_unacknowledged_lists_the_schools_staff_minus_acks(people, lockdown):
     services.acknowledge(people["teacher"], lockdown)
-    missing = {u.username for u in services.unacknowledged(lockdown)}
+    missing = {u.username for u in audience.unacknowledged(lockdown)}
     # Everyone at Northside who receives alerts, and the district administrator; not the
     # auditor (who receives none) nor Riverside's staff.
     assert missing == {

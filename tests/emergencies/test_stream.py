@@ -18,7 +18,7 @@ from django.test import Client
 
 from haven.accounts.models import ApiToken
 from haven.asgi import application
-from haven.emergencies import alerts, services, stream
+from haven.emergencies.alerts import fanout, services, stream
 from haven.emergencies.models import Delivery
 from tests.conftest import signed_in
 
@@ -279,7 +279,7 @@ def test_an_alert_the_channel_layer_lost_still_arrives_from_the_database(
     settings, monkeypatch, people, northside, cookie
 ):
     settings.HAVEN_ALERT_POLL_SECONDS = 0.2
-    monkeypatch.setattr(alerts, "publish", lambda created: None)  # the broadcast is lost
+    monkeypatch.setattr(fanout, "publish", lambda created: None)  # the broadcast is lost
 
     async def scenario():
         opened = await Stream.open(headers=cookie)

@@ -8,7 +8,7 @@ import json
 from django.test import Client
 
 from haven.accounts.models import ApiToken
-from haven.emergencies import services
+from haven.emergencies.alerts import services
 from haven.emergencies.models import Alert, IncidentEvent
 from tests.conftest import signed_in
 

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.core.exceptions import ValidationError
 
-from haven.emergencies import services, webhooks
+from haven.emergencies.alerts import services, webhooks
 from haven.emergencies.models import Delivery, Webhook
 from tests.emergencies.conftest import run_scheduled
 from tests.emergencies.receivers import receiver, redirecting

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from haven.emergencies import services, webpush
+from haven.emergencies.alerts import services, webpush
 from haven.emergencies.models import Delivery, PushSubscription
 from tests.conftest import signed_in
 from tests.emergencies.conftest import run_scheduled

@@ -8,7 +8,7 @@ from typing import Any
 
 def incident(world: dict[str, Any]) -> str:
     if "incident" not in world:
-        from haven.emergencies import services
+        from haven.emergencies.alerts import services
 
         principal = world["principal"]
         school = principal.role_assignments.get().school

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from haven.accounts.models import ApiToken
-from haven.emergencies import services
+from haven.emergencies.alerts import services
 from haven.emergencies.models import Incident
 from haven.notify import tasks as notify_tasks
 from tests.conftest import PASSWORD, signed_in

@@ -14,7 +14,7 @@ from django.core import mail
 from django.test import Client
 
 from haven.asgi import application
-from haven.emergencies import services
+from haven.emergencies.alerts import services
 from haven.emergencies.models import Incident
 from haven.notify import outbox
 from haven.notify import services as notify

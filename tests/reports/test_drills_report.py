@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from haven.emergencies import compliance
+from haven.emergencies.drills import compliance
 from haven.emergencies.models import Drill, DrillRequirement
 from tests.conftest import signed_in
 from tests.reports.conftest import at

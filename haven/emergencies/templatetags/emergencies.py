@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from haven.access import policy
 from haven.access.policy import Perm
-from haven.emergencies import webpush
+from haven.emergencies.alerts import webpush
+from haven.emergencies.alerts.protocols import ACTIONS
 from haven.emergencies.models import Acknowledgement, Incident
-from haven.emergencies.protocols import ACTIONS
 
 register = template.Library()
 

@@ -10,9 +10,9 @@ from django import template
 from django.contrib.auth.models import AnonymousUser
 
 from haven.access import policy
-from haven.emergencies import accountability
-from haven.emergencies import roll_call as roll_calls
 from haven.emergencies.models import Incident
+from haven.emergencies.roll_call import accountability
+from haven.emergencies.roll_call import services as roll_calls
 
 register = template.Library()
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from haven.core.models import District
-from haven.emergencies import compliance
+from haven.emergencies.drills import compliance
 
 
 class Command(BaseCommand):
