@@ -122,3 +122,22 @@ def test_page_of_reads_the_page_number_forgivingly(asked, number):
     page = page_of(request, list(range(120)))
     assert page.number == number
     assert len(page.object_list) == (20 if number == 3 else 50)
+
+
+def _filter_actions(**context):
+    from django.template.loader import render_to_string
+
+    return render_to_string("includes/filter_actions.html", context)
+
+
+def test_the_filter_actions_offer_clear_only_when_a_filter_is_in_use():
+    assert "Clear" not in _filter_actions(filtered=False, clear="/cases/")
+    used = _filter_actions(filtered=True, clear="?where=all")
+    assert 'href="?where=all"' in used and "Apply" in used and "#i-filter" in used
+    assert "Clear" not in _filter_actions(filtered=True)  # a list with nothing to clear to
+
+
+def test_the_filter_actions_can_name_their_button():
+    found = _filter_actions(label="Find", icon="search", primary=True, filtered="x", clear="/p/")
+    assert 'class="primary"' in found and "#i-search" in found and "Find" in found
+    assert "Apply" not in found
