@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,6 +18,7 @@ from haven.access import policy
 from haven.access.policy import Perm
 from haven.accounts import services
 from haven.accounts.models import EnrolmentCode, Role, RoleAssignment, User
+from haven.web.views import page_of
 
 
 def _people(request: HttpRequest) -> Any:
@@ -49,7 +49,7 @@ def people(request: HttpRequest) -> HttpResponse:
         )
         .order_by("username")
     )
-    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    page = page_of(request, found)
     for person in page:
         assignments = list(person.role_assignments.all())
         # The policy's membership cache, filled from the prefetch: no query per person.

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -9,6 +8,7 @@ from haven.access import policy
 from haven.access.policy import Perm
 from haven.audit import services as audit
 from haven.audit.models import AuditEvent
+from haven.web.views import page_of
 
 
 def filtered(qs, params):  # type: ignore[no-untyped-def]
@@ -32,7 +32,7 @@ def log(request: HttpRequest) -> HttpResponse:
         k: request.GET.get(k, "")[:100] for k in ("actor", "action", "object_type", "object_id")
     }
     qs = filtered(policy.visible_to(request.user, AuditEvent).order_by("-seq"), params)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     # Reading the log is itself recorded: who looked, and with which filters.
     audit.record(
         request.user,
@@ -43,5 +43,10 @@ def log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/log.html",
-        {"page": page, "params": params, "actions": AuditEvent.Action.choices},
+        {
+            "page": page,
+            "params": params,
+            "filtered": any(params.values()),
+            "actions": AuditEvent.Action.choices,
+        },
     )

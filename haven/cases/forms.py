@@ -1,5 +1,5 @@
 """The forms of the staff's case pages. They only shape the input: the services validate it, and
-their errors are put back next to the fields (:func:`haven.tips.forms.add_service_errors`)."""
+their errors are put back next to the fields (:func:`haven.web.forms.add_service_errors`)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -14,6 +13,7 @@ from haven.accounts.shell import current_school
 from haven.audit import services as audit
 from haven.core import services
 from haven.core.models import Section, Student
+from haven.web.views import page_of
 
 
 def _require(request: HttpRequest, perm: Perm) -> None:
@@ -33,7 +33,7 @@ def students(request: HttpRequest) -> HttpResponse:
     )
     if query:
         qs = services.search_students(qs, query)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     template = "core/_student_rows.html" if request.htmx else "core/students.html"  # type: ignore[attr-defined]
     return render(request, template, {"page": page, "q": query, "school": school})
 

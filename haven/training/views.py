@@ -34,6 +34,7 @@ from haven.training import status as st
 from haven.training.forms import CertificateForm, ExtendForm, SummaryForm
 from haven.training.models import Assignment, Attempt, Module
 from haven.web import csv as csv_out
+from haven.web.views import submit
 
 
 def _language() -> str:
@@ -244,23 +245,23 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
 def add_external(request: HttpRequest) -> HttpResponse:
     _learner(request)
     form = CertificateForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.add_certificate(
-                request.user,
-                request.user,
-                kind=form.cleaned_data["kind"],
-                issuer=form.cleaned_data["issuer"],
-                issued_on=form.cleaned_data["issued_on"],
-                expires_on=form.cleaned_data["expires_on"],
-                upload=form.cleaned_data["file"],
-            )
-        except ValidationError as exc:
-            for field, problems in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
-        else:
-            messages.success(request, _("Certificate recorded."))
-            return redirect("training:transcript")
+    done = submit(
+        request,
+        form,
+        lambda data: services.add_certificate(
+            request.user,
+            request.user,
+            kind=data["kind"],
+            issuer=data["issuer"],
+            issued_on=data["issued_on"],
+            expires_on=data["expires_on"],
+            upload=data["file"],
+        ),
+        success=_("Certificate recorded."),
+        then="training:transcript",
+    )
+    if done:
+        return done
     data = services.transcript(request.user, request.user)
     language = _language()
     titles = {m.pk: services.text_of(m, language).title for m in services.modules()}

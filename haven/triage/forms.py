@@ -1,13 +1,10 @@
 """Forms of the triage pages: confirming or dismissing a signal, and a district's settings. They
 parse what a browser sends; :mod:`haven.triage.services` has the last word, and its errors are put
-back next to the fields (:func:`add_service_errors`)."""
+back next to the fields (:func:`haven.web.forms.add_service_errors`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from haven.triage.models import CATEGORY_LABELS, DismissReason
@@ -68,14 +65,3 @@ class SettingsForm(forms.Form):
         min_value=1,
         max_value=3650,
     )
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the form's fields (or on the form)."""
-    messages: dict[str, Any] = (
-        error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-    )
-    for field, texts in messages.items():
-        target = field if field in form.fields else None
-        for text in texts:
-            form.add_error(target, text)

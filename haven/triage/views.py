@@ -11,13 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -29,7 +27,7 @@ from haven.access import policy
 from haven.access.policy import Perm
 from haven.accounts.shell import current_school
 from haven.triage import services
-from haven.triage.forms import ConfirmForm, DismissForm, SettingsForm, add_service_errors
+from haven.triage.forms import ConfirmForm, DismissForm, SettingsForm
 from haven.triage.models import (
     CATEGORY_LABELS,
     IDENTITY,
@@ -39,8 +37,8 @@ from haven.triage.models import (
     Status,
     Urgency,
 )
+from haven.web.views import page_of, submit
 
-PER_PAGE = 50
 CONCERN = [Urgency.IMMINENT, Urgency.HIGH, Urgency.ROUTINE]
 PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}
 
@@ -113,9 +111,7 @@ def review(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(source=source)
     else:
         source = ""
-    page = Paginator(_ranked(qs.select_related("school", "student")), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, _ranked(qs.select_related("school", "student")))
     _decorate(page)
     return render(
         request,
@@ -151,9 +147,7 @@ def team(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("status") == "all"
     if not show_all:
         qs = qs.filter(status=Status.OPEN)
-    page = Paginator(_ranked(qs.select_related("school", "student")), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, _ranked(qs.select_related("school", "student")))
     _decorate(page)
     return render(
         request,
@@ -255,26 +249,24 @@ def _visible(request: HttpRequest, pk: int) -> Signal:
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     found = _visible(request, pk)
     form = ConfirmForm(request.POST)
-    if form.is_valid():
-        try:
-            done = services.confirm(
-                request.user,
-                found,
-                note=form.cleaned_data["note"],
-                open_case=form.cleaned_data["open_case"],
-                case_type=form.cleaned_data["case_type"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            if done.case_id:
-                messages.success(
-                    request, _("Confirmed. Case #%(n)d is open.") % {"n": done.case_id}
-                )
-            else:
-                messages.success(request, _("Confirmed."))
-            return redirect("triage:signal", pk=done.pk)
-    return _signal_page(request, services.get_signal(request.user, pk), confirm_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: services.confirm(
+            request.user,
+            found,
+            note=data["note"],
+            open_case=data["open_case"],
+            case_type=data["case_type"],
+        ),
+        success=lambda confirmed: (
+            _("Confirmed. Case #%(n)d is open.") % {"n": confirmed.case_id}
+            if confirmed.case_id
+            else _("Confirmed.")
+        ),
+        then=lambda confirmed: reverse("triage:signal", kwargs={"pk": confirmed.pk}),
+    )
+    return done or _signal_page(request, services.get_signal(request.user, pk), confirm_form=form)
 
 
 @require_POST
@@ -282,20 +274,16 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     found = _visible(request, pk)
     form = DismissForm(request.POST)
-    if form.is_valid():
-        try:
-            services.dismiss(
-                request.user,
-                found,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Dismissed. Thank you: the reason helps measure triage."))
-            return redirect("triage:review")
-    return _signal_page(request, services.get_signal(request.user, pk), dismiss_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: services.dismiss(
+            request.user, found, reason=data["reason"], note=data["note"]
+        ),
+        success=_("Dismissed. Thank you: the reason helps measure triage."),
+        then="triage:review",
+    )
+    return done or _signal_page(request, services.get_signal(request.user, pk), dismiss_form=form)
 
 
 def _district(request: HttpRequest) -> Any:
@@ -348,20 +336,21 @@ def district_settings(request: HttpRequest) -> HttpResponse:
     prefs = services.district_settings(district)
     if request.method == "POST":
         form = SettingsForm(request.POST)
-        if form.is_valid():
-            try:
-                services.update_settings(
-                    request.user,
-                    district,
-                    sensitive_categories=form.cleaned_data["sensitive_categories"],
-                    guard_identity=form.cleaned_data["guard_identity"],
-                    retention_days=form.cleaned_data["retention_days"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Saved. New signals follow these settings."))
-                return redirect(f"{request.path}?district={district.slug}")
+        done = submit(
+            request,
+            form,
+            lambda data: services.update_settings(
+                request.user,
+                district,
+                sensitive_categories=data["sensitive_categories"],
+                guard_identity=data["guard_identity"],
+                retention_days=data["retention_days"],
+            ),
+            success=_("Saved. New signals follow these settings."),
+            then=f"{request.path}?district={district.slug}",
+        )
+        if done:
+            return done
     else:
         form = SettingsForm(
             initial={

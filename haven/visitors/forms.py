@@ -16,6 +16,7 @@ from haven.visitors import services
 from haven.visitors.models import Outcome, Person, Visit, WatchlistEntry
 from haven.visitors.services import photos
 from haven.visitors.services.identity import VisitorDetails, decode_photo
+from haven.web.forms import add_service_errors
 
 #: Reasons offered at the kiosk and suggested at the desk (the desk may write any other).
 PURPOSES = [
@@ -28,18 +29,6 @@ PURPOSES = [
     _("Other"),
 ]
 MAX_BARCODE = 10_000
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a ValidationError from the services next to the form's fields; anything unmapped goes
-    to the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        field = form.fields.get(name)
-        # a hidden field (the saved or expected visitor picked) shows its error at the top
-        form.add_error(name if field is not None and not field.widget.is_hidden else None, messages)
 
 
 def hosts(school: Any) -> Any:

@@ -32,10 +32,11 @@ from django.views.decorators.http import require_POST
 
 from haven.access import policy
 from haven.visitors import badges, services
-from haven.visitors.forms import KioskForm, add_service_errors
+from haven.visitors.forms import KioskForm
 from haven.visitors.models import Kiosk, Visit
 from haven.visitors.services import kiosks, photos
 from haven.visitors.views import base_url, desk_school
+from haven.web.forms import add_service_errors
 
 COOKIE = "haven_kiosk"
 VISIT_COOKIE = "haven_kiosk_visit"

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,12 +26,10 @@ from haven.visitors.forms import (
     LogFilterForm,
     PreRegistrationForm,
     WatchlistEntryForm,
-    add_service_errors,
 )
 from haven.visitors.models import PreRegistration, Visit, WatchlistEntry
 from haven.visitors.views import decorate, desk_school
-
-PER_PAGE = 50
+from haven.web.views import page_of, perform, submit
 
 
 @never_cache
@@ -71,7 +68,7 @@ def _log(request: HttpRequest) -> tuple[Any, Any, LogFilterForm, services.LogFil
 @login_required
 def log(request: HttpRequest) -> HttpResponse:
     school, qs, form, log_filter = _log(request)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     decorate(page)
     # The log shows screening outcomes: a read of screenings, recorded (the filters' names only).
     audit.record(
@@ -122,18 +119,18 @@ def expected(request: HttpRequest) -> HttpResponse:
     school = desk_school(request)
     if request.method == "POST":
         form = PreRegistrationForm(request.POST, school=school)
-        if form.is_valid():
-            try:
-                pre = services.expect(request.user, school, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s is expected on %(day)s.")
-                    % {"name": pre.name, "day": pre.expected_on.isoformat()},
-                )
-                return redirect("visitors:expected")
+        done = submit(
+            request,
+            form,
+            lambda data: services.expect(request.user, school, **data),
+            success=lambda pre: (
+                _("%(name)s is expected on %(day)s.")
+                % {"name": pre.name, "day": pre.expected_on.isoformat()}
+            ),
+            then="visitors:expected",
+        )
+        if done:
+            return done
     else:
         form = PreRegistrationForm(school=school)
     upcoming = (
@@ -156,13 +153,12 @@ def expected_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     pre = policy.visible_to(request.user, PreRegistration).filter(pk=pk).first()
     if pre is None:
         raise Http404
-    try:
-        services.cancel_expected(request.user, pre)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Cancelled."))
-    return redirect("visitors:expected")
+    return perform(
+        request,
+        lambda: services.cancel_expected(request.user, pre),
+        success=_("Cancelled."),
+        then="visitors:expected",
+    )
 
 
 # --- the watchlist --------------------------------------------------------------------------------

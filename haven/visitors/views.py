@@ -33,10 +33,11 @@ from haven.visitors.forms import (
     CheckInForm,
     DecisionForm,
     ScanForm,
-    add_service_errors,
 )
 from haven.visitors.models import Outcome, Person, PreRegistration, Visit
 from haven.visitors.services import photos
+from haven.web.forms import add_service_errors
+from haven.web.views import perform
 
 #: Tone and words of each status, the same on every page.
 STATUS_TONE = {
@@ -304,13 +305,12 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def sign_out(request: HttpRequest, pk: int) -> HttpResponse:
     visit = visible_visit(request, pk)
-    try:
-        visit = services.sign_out(request.user, visit, "list")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("%(name)s is signed out.") % {"name": visit.person.name})
-    return redirect(safe_next(request, reverse("visitors:on_site")))
+    return perform(
+        request,
+        lambda: services.sign_out(request.user, visit, "list"),
+        success=lambda out: _("%(name)s is signed out.") % {"name": out.person.name},
+        then=safe_next(request, reverse("visitors:on_site")),
+    )
 
 
 @require_POST

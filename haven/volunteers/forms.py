@@ -1,6 +1,6 @@
 """Forms of the volunteers app: the public application and the coordinator's actions. They parse
 what a browser sends; :mod:`haven.volunteers.services` has the last word on what is valid, and its
-errors are put back next to the fields (:func:`add_service_errors`)."""
+errors are put back next to the fields (:func:`haven.web.forms.add_service_errors`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,16 +15,6 @@ from haven.core.models import School
 from haven.volunteers.models import BackgroundCheck, TrainingType, Volunteer
 
 MAX_TEXT = 2000
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a ValidationError from the services next to the form's fields; anything unmapped goes
-    to the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 class SchoolChoice(forms.ModelMultipleChoiceField):

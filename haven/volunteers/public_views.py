@@ -18,7 +18,8 @@ from haven.core import throttle
 from haven.core.models import District, School
 from haven.core.public import public_page, render_public
 from haven.volunteers import links, services
-from haven.volunteers.forms import ApplicationForm, add_service_errors
+from haven.volunteers.forms import ApplicationForm
+from haven.web.forms import add_service_errors
 
 # A person applies once or twice; a district gets a few dozen applications an hour at most.
 CALLER_APPLY = throttle.Limit("volunteer-apply", 3, 3600)

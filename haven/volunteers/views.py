@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Case, Count, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -44,11 +43,10 @@ from haven.volunteers.forms import (
     SignUpForm,
     TrainingForm,
     TrainingTypeForm,
-    add_service_errors,
 )
 from haven.volunteers.models import Opportunity, SignUp, TrainingType, Volunteer, VolunteerVisit
+from haven.web.views import page_of, perform, submit
 
-PER_PAGE = 50
 STATUS_TONE = {
     Volunteer.Status.APPLIED: "high",
     Volunteer.Status.APPROVED: "done",
@@ -137,7 +135,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     qs = qs.annotate(
         waiting=Case(When(status=Volunteer.Status.APPLIED, then=Value(0)), default=Value(1))
     ).order_by("waiting", "last_name", "first_name", "pk")
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     required = services.required_trainings(v.district_id for v in page)
     for volunteer in page:
         decorate(volunteer, required)
@@ -244,20 +242,16 @@ def _managed(request: HttpRequest, pk: int) -> Volunteer:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
     form = ApproveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.approve(
-                request.user,
-                volunteer,
-                not_listed=form.cleaned_data["not_listed"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Approved."))
-            return redirect("volunteers:detail", volunteer.pk)
-    return detail(request, pk, {"approve": form})
+    done = submit(
+        request,
+        form,
+        lambda data: services.approve(
+            request.user, volunteer, not_listed=data["not_listed"], reason=data["reason"]
+        ),
+        success=_("Approved."),
+        then=reverse("volunteers:detail", args=[volunteer.pk]),
+    )
+    return done or detail(request, pk, {"approve": form})
 
 
 @require_POST
@@ -265,28 +259,26 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
     form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.decline(request.user, volunteer, form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Declined."))
-            return redirect("volunteers:detail", volunteer.pk)
-    return detail(request, pk, {"decline": form})
+    done = submit(
+        request,
+        form,
+        lambda data: services.decline(request.user, volunteer, data["reason"]),
+        success=_("Declined."),
+        then=reverse("volunteers:detail", args=[volunteer.pk]),
+    )
+    return done or detail(request, pk, {"decline": form})
 
 
 @require_POST
 @login_required
 def rescreen(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
-    try:
-        services.rescreen(request.user, volunteer)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Screened again."))
-    return redirect("volunteers:detail", volunteer.pk)
+    return perform(
+        request,
+        lambda: services.rescreen(request.user, volunteer),
+        success=_("Screened again."),
+        then=reverse("volunteers:detail", args=[volunteer.pk]),
+    )
 
 
 @require_POST
@@ -294,15 +286,14 @@ def rescreen(request: HttpRequest, pk: int) -> HttpResponse:
 def record_check(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
     form = CheckForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_check(request.user, volunteer, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Background check recorded."))
-            return redirect("volunteers:detail", volunteer.pk)
-    return detail(request, pk, {"check": form})
+    done = submit(
+        request,
+        form,
+        lambda data: services.record_check(request.user, volunteer, **data),
+        success=_("Background check recorded."),
+        then=reverse("volunteers:detail", args=[volunteer.pk]),
+    )
+    return done or detail(request, pk, {"check": form})
 
 
 @require_POST
@@ -310,20 +301,16 @@ def record_check(request: HttpRequest, pk: int) -> HttpResponse:
 def record_training(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
     form = TrainingForm(request.POST, district_id=volunteer.district_id)
-    if form.is_valid():
-        try:
-            services.record_training(
-                request.user,
-                volunteer,
-                form.cleaned_data["training"],
-                form.cleaned_data["completed_on"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Training recorded."))
-            return redirect("volunteers:detail", volunteer.pk)
-    return detail(request, pk, {"training": form})
+    done = submit(
+        request,
+        form,
+        lambda data: services.record_training(
+            request.user, volunteer, data["training"], data["completed_on"]
+        ),
+        success=_("Training recorded."),
+        then=reverse("volunteers:detail", args=[volunteer.pk]),
+    )
+    return done or detail(request, pk, {"training": form})
 
 
 @require_POST
@@ -350,23 +337,28 @@ def opportunities(request: HttpRequest) -> HttpResponse:
     """Upcoming opportunities of the user's schools, and the form to post one."""
     schools = _require(request)
     form = OpportunityForm(request.POST or None, schools=schools)
-    if request.method == "POST" and form.is_valid():
+
+    def post(data: dict[str, Any]) -> Opportunity:
         start, end = form.times()
-        try:
-            opportunity = services.post_opportunity(
-                request.user,
-                form.cleaned_data["school"],
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
-                starts_at=start,
-                ends_at=end,
-                slots=form.cleaned_data["slots"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Opportunity posted."))
-            return redirect("volunteers:opportunity", opportunity.pk)
+        return services.post_opportunity(
+            request.user,
+            data["school"],
+            title=data["title"],
+            description=data["description"],
+            starts_at=start,
+            ends_at=end,
+            slots=data["slots"],
+        )
+
+    done = submit(
+        request,
+        form,
+        post,
+        success=_("Opportunity posted."),
+        then=lambda posted: reverse("volunteers:opportunity", args=[posted.pk]),
+    )
+    if done:
+        return done
     upcoming = (
         policy.visible_to(request.user, Opportunity)
         .filter(ends_at__gte=timezone.now(), cancelled_at__isnull=True)
@@ -432,17 +424,14 @@ def cancel_opportunity(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel the opportunity with a reason; the signed-up volunteers are told by e-mail."""
     item = _visible_opportunity(request, pk)
     form = CancelOpportunityForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cancel_opportunity(request.user, item, form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Opportunity cancelled. The signed-up volunteers are told by e-mail.")
-            )
-            return redirect("volunteers:opportunity", item.pk)
-    return opportunity(request, pk, cancel_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: services.cancel_opportunity(request.user, item, data["reason"]),
+        success=_("Opportunity cancelled. The signed-up volunteers are told by e-mail."),
+        then=reverse("volunteers:opportunity", args=[item.pk]),
+    )
+    return done or opportunity(request, pk, cancel_form=form)
 
 
 @require_POST
@@ -450,18 +439,16 @@ def cancel_opportunity(request: HttpRequest, pk: int) -> HttpResponse:
 def sign_up(request: HttpRequest, pk: int) -> HttpResponse:
     item = _visible_opportunity(request, pk)
     form = SignUpForm(request.POST, volunteers=_candidates(request, item))
-    if form.is_valid():
-        try:
-            services.sign_up(request.user, item, form.cleaned_data["volunteer"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s is signed up.") % {"name": form.cleaned_data["volunteer"].name},
-            )
-            return redirect("volunteers:opportunity", item.pk)
-    return opportunity(request, pk, form)
+    done = submit(
+        request,
+        form,
+        lambda data: services.sign_up(request.user, item, data["volunteer"]),
+        success=lambda _signup: (
+            _("%(name)s is signed up.") % {"name": form.cleaned_data["volunteer"].name}
+        ),
+        then=reverse("volunteers:opportunity", args=[item.pk]),
+    )
+    return done or opportunity(request, pk, form)
 
 
 @require_POST
@@ -495,20 +482,21 @@ def training(request: HttpRequest) -> HttpResponse:
     schools = _require(request)
     district_id = schools.first().district_id
     form = TrainingTypeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_training_type(
-                request.user,
-                schools.first().district,
-                form.cleaned_data["name"],
-                form.cleaned_data["valid_months"],
-                form.cleaned_data["required"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Training added."))
-            return redirect("volunteers:training")
+    done = submit(
+        request,
+        form,
+        lambda data: services.add_training_type(
+            request.user,
+            schools.first().district,
+            data["name"],
+            data["valid_months"],
+            data["required"],
+        ),
+        success=_("Training added."),
+        then="volunteers:training",
+    )
+    if done:
+        return done
     return render(
         request,
         "volunteers/training.html",
@@ -533,20 +521,21 @@ def change_training(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     initial = {"valid_months": item.valid_months, "required": item.required, "active": item.active}
     form = ChangeTrainingTypeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_training_type(
-                request.user,
-                item,
-                valid_months=form.cleaned_data["valid_months"],
-                required=form.cleaned_data["required"],
-                active=form.cleaned_data["active"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Training changed: %(name)s.") % {"name": item.name})
-            return redirect("volunteers:training")
+    done = submit(
+        request,
+        form,
+        lambda data: services.change_training_type(
+            request.user,
+            item,
+            valid_months=data["valid_months"],
+            required=data["required"],
+            active=data["active"],
+        ),
+        success=_("Training changed: %(name)s.") % {"name": item.name},
+        then="volunteers:training",
+    )
+    if done:
+        return done
     return render(
         request,
         "volunteers/training.html",

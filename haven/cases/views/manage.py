@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import io
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -25,7 +25,7 @@ from haven.accounts.models import User
 from haven.cases import services
 from haven.cases.forms import CaseUpdateForm, DocumentForm, TeamForm
 from haven.cases.views.pages import _page, case_for_page
-from haven.tips.forms import add_service_errors
+from haven.web.views import submit
 
 #: Stored type -> the extension of the downloaded file (its name is never the uploaded one).
 EXTENSIONS = {
@@ -64,14 +64,16 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
         people=people,
         initial={"members": [u.pk for u in current]},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_team(request.user, found, form.cleaned_data["members"])
-        except ValidationError as error:
-            add_service_errors(form, error, {"team": "members"})
-        else:
-            messages.success(request, _("Team changed."))
-            return redirect("cases:case", found.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.set_team(request.user, found, data["members"]),
+        fields={"team": "members"},
+        success=_("Team changed."),
+        then=reverse("cases:case", args=[found.pk]),
+    )
+    if done:
+        return done
     return render(request, "cases/team.html", {"case": found, "form": form})
 
 
@@ -90,21 +92,21 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"type": found.type, "priority": found.priority, "summary": found.summary},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.update_case(
-                request.user,
-                found,
-                type=data["type"],
-                priority=data["priority"],
-                summary=data["summary"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, {})
-        else:
-            messages.success(request, _("Case updated."))
-            return redirect("cases:case", found.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.update_case(
+            request.user,
+            found,
+            type=data["type"],
+            priority=data["priority"],
+            summary=data["summary"],
+        ),
+        success=_("Case updated."),
+        then=reverse("cases:case", args=[found.pk]),
+    )
+    if done:
+        return done
     return render(request, "cases/update.html", {"case": found, "form": form})
 
 
@@ -121,15 +123,15 @@ def add_document(request: HttpRequest, pk: int, part: str) -> HttpResponse:
         raise Http404
     prefix = f"doc-{part}"
     form = DocumentForm(request.POST, request.FILES, prefix=prefix)
-    if form.is_valid():
-        try:
-            services.add_document(request.user, found, part, form.cleaned_data["file"])
-        except ValidationError as error:
-            add_service_errors(form, error, {"file": "file", "name": "file"})
-        else:
-            messages.success(request, _("Document added."))
-            return redirect("cases:case", found.pk)
-    return _page(request, found, bound={prefix: form})
+    done = submit(
+        request,
+        form,
+        lambda data: services.add_document(request.user, found, part, data["file"]),
+        fields={"name": "file"},
+        success=_("Document added."),
+        then=reverse("cases:case", args=[found.pk]),
+    )
+    return done or _page(request, found, bound={prefix: form})
 
 
 @never_cache

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -51,8 +52,8 @@ from haven.cases.models import (
     WarningSign,
 )
 from haven.core.models import Student
-from haven.tips.forms import add_service_errors
 from haven.tips.models import Tip
+from haven.web.views import perform, submit
 
 #: Priority -> tone (colour and icon; the word is the priority's label).
 PRIORITY_TONE: dict[int, str] = {
@@ -220,15 +221,15 @@ def add_note(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     if part not in Compartment.values:
         raise Http404
     form = NoteForm(request.POST, prefix=f"note-{part}")
-    if form.is_valid():
-        try:
-            services.add_note(request.user, found, part, form.cleaned_data["body"])
-        except ValidationError as error:
-            add_service_errors(form, error, {"text": "body"})
-        else:
-            messages.success(request, _("Note added."))
-            return redirect("cases:case", found.pk)
-    return _page(request, found, bound={f"note-{part}": form})
+    done = submit(
+        request,
+        form,
+        lambda data: services.add_note(request.user, found, part, data["body"]),
+        fields={"text": "body"},
+        success=_("Note added."),
+        then=reverse("cases:case", args=[found.pk]),
+    )
+    return done or _page(request, found, bound={f"note-{part}": form})
 
 
 @login_required
@@ -264,19 +265,22 @@ def break_glass(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     if not policy.may_break_glass_into_case(request.user, found, chosen):
         raise Http404
     form = BreakGlassForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            grant = services.break_glass(request.user, found, part, form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error, {"reason": "reason"})
-        else:
-            until = timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")
-            messages.warning(
-                request,
-                _("The %(compartment)s record is open to you until %(until)s. This is logged.")
-                % {"compartment": chosen.label, "until": until},
-            )
-            return redirect("cases:case", found.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.break_glass(request.user, found, part, data["reason"]),
+        success=lambda grant: (
+            _("The %(compartment)s record is open to you until %(until)s. This is logged.")
+            % {
+                "compartment": chosen.label,
+                "until": timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        ),
+        level=messages.WARNING,
+        then=reverse("cases:case", args=[found.pk]),
+    )
+    if done:
+        return done
     return render(
         request,
         "cases/break_glass.html",
@@ -294,14 +298,14 @@ def break_glass(request: HttpRequest, pk: int, part: str) -> HttpResponse:
 def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     found = case_for_page(request, pk)
     form = MessageForm(request.POST, prefix="message")
-    if form.is_valid():
-        try:
-            services.post_message(request.user, found, form.cleaned_data["body"])
-        except ValidationError as error:
-            add_service_errors(form, error, {"text": "body"})
-        else:
-            return redirect("cases:case", found.pk)
-    return _page(request, found, bound={"message": form})
+    done = submit(
+        request,
+        form,
+        lambda data: services.post_message(request.user, found, data["body"]),
+        fields={"text": "body"},
+        then=reverse("cases:case", args=[found.pk]),
+    )
+    return done or _page(request, found, bound={"message": form})
 
 
 @login_required
@@ -309,21 +313,16 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
 def add_task(request: HttpRequest, pk: int) -> HttpResponse:
     found = case_for_page(request, pk)
     form = TaskForm(request.POST, prefix="task")
-    if form.is_valid():
-        try:
-            services.add_task(
-                request.user,
-                found,
-                title=form.cleaned_data["title"],
-                assignee=request.user,
-                due_on=form.cleaned_data["due_on"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, {"title": "title", "due_on": "due_on"})
-        else:
-            messages.success(request, _("Task added."))
-            return redirect("cases:case", found.pk)
-    return _page(request, found, bound={"task": form})
+    done = submit(
+        request,
+        form,
+        lambda data: services.add_task(
+            request.user, found, title=data["title"], assignee=request.user, due_on=data["due_on"]
+        ),
+        success=_("Task added."),
+        then=reverse("cases:case", args=[found.pk]),
+    )
+    return done or _page(request, found, bound={"task": form})
 
 
 @login_required
@@ -333,11 +332,11 @@ def complete_task(request: HttpRequest, pk: int, task: int) -> HttpResponse:
     row = Task.objects.filter(case=found, pk=task).first()
     if row is None:
         raise Http404
-    try:
-        services.complete_task(request.user, row)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("cases:case", found.pk)
+    return perform(
+        request,
+        lambda: services.complete_task(request.user, row),
+        then=reverse("cases:case", args=[found.pk]),
+    )
 
 
 # --- referrals and opening a case -----------------------------------------------------------------
@@ -359,21 +358,21 @@ def refer(request: HttpRequest) -> HttpResponse:
         raise Http404
     students = policy.visible_to(request.user, Student).filter(school=school, active=True)
     form = ReferForm(request.POST or None, students=students.order_by("family_name", "given_name"))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.refer(
-                request.user,
-                school=school,
-                concern=data["concern"],
-                warning_signs=data["warning_signs"],
-                student=data["student"],
-                unknown_person=data["unknown_person"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, {"student": "student"})
-        else:
-            return redirect("cases:referred")
+    done = submit(
+        request,
+        form,
+        lambda data: services.refer(
+            request.user,
+            school=school,
+            concern=data["concern"],
+            warning_signs=data["warning_signs"],
+            student=data["student"],
+            unknown_person=data["unknown_person"],
+        ),
+        then="cases:referred",
+    )
+    if done:
+        return done
     return render(
         request,
         "cases/refer.html",
@@ -412,13 +411,12 @@ def dismiss(request: HttpRequest, referral: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Say why no case is needed."))
         return redirect("cases:referrals")
-    try:
-        services.dismiss_referral(request.user, found, form.cleaned_data["reason"])
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Referral dismissed."))
-    return redirect("cases:referrals")
+    return perform(
+        request,
+        lambda: services.dismiss_referral(request.user, found, form.cleaned_data["reason"]),
+        success=_("Referral dismissed."),
+        then="cases:referrals",
+    )
 
 
 @never_cache
@@ -455,25 +453,25 @@ def new_case(request: HttpRequest) -> HttpResponse:
         initial=initial,
         students=students.order_by("family_name", "given_name"),
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            opened = services.open_case(
-                user,
-                school=school,
-                type=data["type"],
-                priority=data["priority"],
-                summary=data["summary"],
-                student=data["student"],
-                unknown_person=data["unknown_person"],
-                referral=referral,
-                source_tip=tip,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, {})
-        else:
-            messages.success(request, _("Case opened."))
-            return redirect("cases:case", opened.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.open_case(
+            user,
+            school=school,
+            type=data["type"],
+            priority=data["priority"],
+            summary=data["summary"],
+            student=data["student"],
+            unknown_person=data["unknown_person"],
+            referral=referral,
+            source_tip=tip,
+        ),
+        success=_("Case opened."),
+        then=lambda opened: reverse("cases:case", args=[opened.pk]),
+    )
+    if done:
+        return done
     return render(
         request,
         "cases/new.html",
