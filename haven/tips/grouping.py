@@ -31,7 +31,7 @@ import numpy as np
 from haven.core import crypto
 
 PURPOSE = "tip-grouping"
-SIGNATURE_SIZE = 64
+SIGNATURE_SIZE = 128
 SHINGLE = 4
 #: Only so much text is fingerprinted: enough to tell incidents apart, and a 10,000-character tip
 #: costs no more than a short one.

@@ -164,8 +164,11 @@ def summary(user: Any, tip: Tip) -> Summary:
 
 
 def _group_of(user: Any, tip: Tip) -> list[Tip]:
-    if not policy.visible_to(user, Tip).filter(pk=tip.pk).exists():
+    """The tip's group as stored now (the caller's copy may be older), as ``user`` sees it."""
+    current = policy.visible_to(user, Tip).filter(pk=tip.pk).values_list("group_id", flat=True)
+    if not current.exists():
         raise PermissionDenied(_("You cannot work on this tip."))
+    tip.group_id = current.first()
     return list(members(user, tip.group_id)) if tip.group_id else [tip]
 
 
