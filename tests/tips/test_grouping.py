@@ -85,6 +85,7 @@ def at_noon(time_machine):
 
 def _send(description: str, names=(), url: str = "", **overrides) -> tuple[Tip, str]:
     overrides.setdefault("category", "violence_threat")
+    overrides.setdefault("location", "")
     return services.submit(
         tip_input(description=description, subject_names=list(names), online_url=url, **overrides)
     )
