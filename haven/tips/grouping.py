@@ -215,7 +215,9 @@ def similarities(new: bytes, others: list[Any]) -> np.ndarray:
     mine = as_array(new)
     if (mine == _EMPTY).all():
         return np.zeros(len(others))
-    stack = np.stack([as_array(o) for o in others])
+    width = SIGNATURE_SIZE * 4
+    raw = b"".join(b if len(b) == width else _EMPTY.tobytes() for b in map(bytes, others))
+    stack = np.frombuffer(raw, dtype="<u4").reshape(len(others), SIGNATURE_SIZE)
     return (stack == mine).mean(axis=1)
 
 
@@ -230,13 +232,21 @@ def match(
     kindred_categories: bool,
 ) -> bool:
     """Whether two tips are about the same incident (see the module's docstring)."""
-    links = {k for k in keys if k.startswith("u:")}
-    if links & other_keys:
-        return True
-    names = keys - links
-    other_names = {k for k in other_keys if k.startswith("n:")}
-    if names & other_names:
-        return similarity >= NAME_SIMILARITY or kindred_categories
-    if names and other_names:
-        return False  # each names its own people: two incidents that read alike
-    return similarity >= TEXT_SIMILARITY
+    return Matcher(keys).match(similarity, other_keys, kindred_categories)
+
+
+class Matcher:
+    """:func:`match` for one new tip against many: its links and names split once."""
+
+    def __init__(self, keys: set[str]) -> None:
+        self.links = {k for k in keys if k.startswith("u:")}
+        self.names = keys - self.links
+
+    def match(self, similarity: float, other_keys: set[str], kindred_categories: bool) -> bool:
+        if not self.links.isdisjoint(other_keys):
+            return True
+        if not self.names.isdisjoint(other_keys):
+            return similarity >= NAME_SIMILARITY or kindred_categories
+        if self.names and any(k[:2] == "n:" for k in other_keys):
+            return False  # each names its own people: two incidents that read alike
+        return similarity >= TEXT_SIMILARITY

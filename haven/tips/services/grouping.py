@@ -8,6 +8,7 @@ the tip is a group of its own.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -72,7 +73,7 @@ def place(tip: Tip, found: grouping.Fingerprint | None, now: datetime) -> None:
 
 
 def _best_group(tip: Tip, found: grouping.Fingerprint, now: datetime) -> TipGroup | None:
-    rows = list(
+    candidates = (
         Tip.objects.filter(
             district_id=tip.district_id,
             school_id=tip.school_id,
@@ -83,14 +84,25 @@ def _best_group(tip: Tip, found: grouping.Fingerprint, now: datetime) -> TipGrou
         .order_by("-created_at")
         .values_list("group_id", "category", "fingerprint", "fingerprint_keys")[:MAX_CANDIDATES]
     )
+    # Straight from the cursor: Django's per-row conversions cost more than the matching.
+    sql, params = candidates.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     if not rows:
         return None
     keys = set(found.keys())
+    matcher = grouping.Matcher(keys)
     scores = grouping.similarities(found.signature, [r[2] for r in rows])
     votes: dict[int, tuple[int, float]] = {}
-    for (group_id, category, _sig, other_keys), score in zip(rows, scores, strict=True):
-        other = set(other_keys) if isinstance(other_keys, list) else set()
-        if grouping.match(float(score), keys, other, grouping.kindred(tip.category, category)):
+    for (group_id, category, _sig, stored_keys), score in zip(rows, scores, strict=True):
+        text = stored_keys if isinstance(stored_keys, str) else json.dumps(stored_keys)
+        # Without a shared link or name only a close likeness can match: skip the rest quickly.
+        if score < grouping.TEXT_SIMILARITY and not any(k in text for k in keys):
+            continue
+        listed = json.loads(text) if text else []
+        other = {k for k in listed if isinstance(k, str)} if isinstance(listed, list) else set()
+        if matcher.match(float(score), other, grouping.kindred(tip.category, category)):
             count, best = votes.get(group_id, (0, 0.0))
             votes[group_id] = (count + 1, max(best, float(score)))
     if not votes:
