@@ -184,7 +184,8 @@ def fingerprint(
     pepper = _key()
     text = f"{description}\n{location}"
     short = hashlib.blake2b(key=pepper.key, digest_size=8)
-    hashed_links, hashed_names = [], []
+    hashed_links: list[str] = []
+    hashed_names: list[str] = []
     for out, values in (
         (hashed_links, links_in(text, online_url)),
         (hashed_names, names_in(description, subject_names)),

@@ -226,7 +226,7 @@ def _group_rows(qs: Any, rows: list[dict[str, Any]], rank: Any) -> list[dict[str
         entries = by_key.get(row["key"], [])
         if not entries or entries[0][0] not in tops:
             continue
-        tip = tops[entries[0][0]]
+        tip: Any = tops[entries[0][0]]
         tip.status_tone = STATUS_TONE[tip.status]
         tip.tone = "life" if tip.life_safety and tip.status in OPEN else tip.status_tone
         tip.awaiting_reply = tip.last_sender == Message.Sender.REPORTER and tip.status in OPEN

@@ -73,10 +73,10 @@ def place(tip: Tip, found: grouping.Fingerprint | None, now: datetime) -> None:
 
 
 def _best_group(tip: Tip, found: grouping.Fingerprint, now: datetime) -> TipGroup | None:
+    same_place: dict[str, Any] = {"district_id": tip.district_id, "school_id": tip.school_id}
     candidates = (
         Tip.objects.filter(
-            district_id=tip.district_id,
-            school_id=tip.school_id,
+            **same_place,
             created_at__gte=now - window(),
             fingerprint_pepper=found.pepper,
             group__isnull=False,
