@@ -27,8 +27,9 @@ from haven.tips.models import Attachment, Message, Status, Tip, TipGroup
 
 log = logging.getLogger(__name__)
 
-#: Grouping compares a new tip with at most this many of the newest tips in its window.
-MAX_CANDIDATES = 2000
+#: Grouping compares a new tip with at most this many of the newest tips in its window: a flood's
+#: reports arrive together, and this bounds what a submission pays during one.
+MAX_CANDIDATES = 500
 OPEN = (Status.NEW, Status.ACKNOWLEDGED, Status.TRIAGED)
 
 
