@@ -41,8 +41,22 @@ client connects from its own loopback address (127.0.0.x), so the server sees di
 
 Target: every normal caller's tip answered 201 during the flood (none refused or slowed).
 
+A third JSON line, ``tips-grouping``, measures grouping (issue 14), in one process on SQLite:
+
+* **cost**: with ``--stored`` tips (default 100,000) in the database — spread over a year and 20
+  schools, with a flood of ``--flood`` (default 1,000) reports at the bench school inside the
+  grouping window — the same submissions (``services.submit``, the whole path: validation,
+  classifier, receipt digest, insert, notification, audit) timed with grouping and with grouping
+  switched off, alternately, in the same process: p50/p99 of each, the p99 difference (target
+  ≤ 20 ms) and the ratio, and the grouping step alone (fingerprint + choosing the group);
+* **quality**: the Haven-written labelled floods in ``bench/data/tip_floods.json`` submitted in
+  their order with time frozen at each report's minute, under ``--peppers`` random peppers (the
+  fingerprint is keyed, so its estimates differ a little by pepper): pairwise precision and
+  recall of "same group" against "same incident", mean and worst.
+
     python bench/tips.py [--seconds 60] [--rate 20] [--reporters 50] [--workers N]
     python bench/tips.py --flood-only [--flood-seconds 20]
+    python bench/tips.py --grouping-only [--stored 100000] [--samples 200]
 """
 
 from __future__ import annotations
@@ -591,6 +605,196 @@ def run_flood(args: argparse.Namespace) -> dict[str, object]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+GROUPING_TARGET = {"p99_added_ms": 20}
+GROUPING_WORKER = r"""
+import itertools, json, os, random, secrets, statistics, sys, time
+from datetime import timedelta
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.test import override_settings
+from django.utils import timezone
+import time_machine
+from haven.core.models import District, School
+from haven.tips import grouping, services
+from haven.tips.models import Tip, TipGroup
+from haven.tips.services import grouping as placing
+
+stored, flood, samples, pepper_runs = (int(a) for a in sys.argv[1:5])
+floods = json.load(open(sys.argv[5]))
+reports = [
+    {**r, "label": i["id"], "school": i["school"]}
+    for i in floods["incidents"] for r in i["reports"]
+]
+district = District.objects.create(name="Bench District", slug="bench")
+schools = [
+    School.objects.create(district=district, name=f"School {n}", slug=f"school-{n}")
+    for n in range(20)
+]
+here = schools[0]
+now = timezone.now()
+texts = [r["text"] for r in reports]
+prints = [grouping.fingerprint(t) for t in texts]
+
+def rows(count, start, school_of, spread):
+    batch = []
+    for n in range(count):
+        fp = prints[n % len(prints)]
+        created = now - timedelta(seconds=random.uniform(0, spread))
+        group = TipGroup(district=district, school=school_of(n), created_at=created)
+        batch.append((Tip(
+            district=district, school=school_of(n), category="bullying",
+            description=texts[n % len(texts)] + f" #{start + n}",
+            receipt_digest=secrets.token_hex(32), created_at=created,
+            fingerprint=fp.signature, fingerprint_keys=fp.keys(),
+            fingerprint_pepper=fp.pepper), group))
+    TipGroup.objects.bulk_create([g for _t, g in batch], batch_size=2000)
+    for tip, group in batch:
+        tip.group = group
+    Tip.objects.bulk_create([t for t, _g in batch], batch_size=2000)
+
+random.seed(14)
+rows(stored - flood, 0, lambda n: schools[n % len(schools)], 365 * 86400)
+rows(flood, stored, lambda n: here, 70 * 3600)  # a flood inside the window at the bench school
+assert Tip.objects.count() == stored
+
+def submit(text):
+    started = time.perf_counter()
+    services.submit(services.TipInput(
+        school=here.slug, category="violence_threat", description=text,
+        subject_names=["Jake Morrow"]))
+    return (time.perf_counter() - started) * 1000
+
+real_place, real_fp = placing.place, placing.fingerprint_of
+def off(tip, found, when):
+    tip.group = TipGroup.objects.create(district_id=tip.district_id, school_id=tip.school_id,
+                                        created_at=when)
+with_grouping, without = [], []
+for n in range(samples * 2 + 10):
+    text = texts[n % len(texts)]
+    grouped = n % 2 == 0
+    placing.place, placing.fingerprint_of = (
+        (real_place, real_fp) if grouped else (off, lambda clean: None))
+    ms = submit(text)
+    if n >= 10:
+        (with_grouping if grouped else without).append(ms)
+placing.place, placing.fingerprint_of = real_place, real_fp
+
+step = []
+for n in range(samples):
+    tip = Tip(district=district, school=here, category="violence_threat",
+              description=texts[n % len(texts)], subject_names=["Jake Morrow"])
+    started = time.perf_counter()
+    found = placing.fingerprint_of({"description": tip.description,
+                                    "subject_names": tip.subject_names})
+    candidates = placing._best_group(tip, found, timezone.now())
+    step.append((time.perf_counter() - started) * 1000)
+
+def pct(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+in_window = Tip.objects.filter(school=here, created_at__gte=timezone.now() - placing.window())
+
+def quality():
+    Tip.objects.filter(school__slug__in=["north", "south"]).delete()
+    TipGroup.objects.filter(school__slug__in=["north", "south"]).delete()
+    for slug in ("north", "south"):
+        School.objects.get_or_create(district=district, slug=slug, defaults={"name": slug})
+    base = timezone.now() + timedelta(days=30)
+    got = []
+    for r in sorted(reports, key=lambda r: r["minute"]):
+        with time_machine.travel(base + timedelta(minutes=r["minute"]), tick=False):
+            tip, _receipt = services.submit(services.TipInput(
+                school=r["school"], category=r["category"], description=r["text"],
+                subject_names=r["names"], online_url=r["url"]))
+        got.append((r["label"], Tip.objects.get(pk=tip.pk).group_id))
+    tp = fp = fn = 0
+    for (la, ga), (lb, gb) in itertools.combinations(got, 2):
+        tp += la == lb and ga == gb
+        fp += la != lb and ga == gb
+        fn += la == lb and ga != gb
+    return tp / max(1, tp + fp), tp / max(1, tp + fn), len(got)
+
+runs = []
+for _ in range(pepper_runs):
+    with override_settings(PEPPERS=[secrets.token_hex(32)]):
+        runs.append(quality())
+precision = [p for p, _r, _n in runs]
+recall = [r for _p, r, _n in runs]
+print(json.dumps({
+    "stored_tips": stored,
+    "tips_in_the_window_at_the_school": in_window.count(),
+    "samples": samples,
+    "submit_ms_with_grouping": {"p50": round(pct(with_grouping, 50), 1),
+                                "p99": round(pct(with_grouping, 99), 1)},
+    "submit_ms_without_grouping": {"p50": round(pct(without, 50), 1),
+                                   "p99": round(pct(without, 99), 1)},
+    "p99_added_ms": round(pct(with_grouping, 99) - pct(without, 99), 1),
+    "p50_ratio": round(pct(with_grouping, 50) / pct(without, 50), 3),
+    "p99_ratio": round(pct(with_grouping, 99) / pct(without, 99), 3),
+    "grouping_step_ms": {"p50": round(pct(step, 50), 2), "p99": round(pct(step, 99), 2)},
+    "labelled_reports": runs[0][2],
+    "labelled_incidents": len(floods["incidents"]),
+    "peppers": pepper_runs,
+    "precision": {"mean": round(statistics.mean(precision), 3), "min": round(min(precision), 3)},
+    "recall": {"mean": round(statistics.mean(recall), 3), "min": round(min(recall), 3)},
+}))
+"""
+
+
+def run_grouping(args: argparse.Namespace) -> dict[str, object]:
+    """The ``tips-grouping`` line (see the module's docstring), in a child process of its own
+    with a scratch data directory and SQLite database."""
+    from cryptography.fernet import Fernet
+
+    data_dir = Path(tempfile.mkdtemp(prefix="haven-bench-grouping-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "haven.settings",
+        "HAVEN_ENV": "development",
+        "HAVEN_DATA_DIR": str(data_dir),
+        "DATABASE_URL": "",
+        "HAVEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "HAVEN_AUDIT_KEY": "bench-audit-key-" + secrets.token_hex(16),
+        "HAVEN_LOG_LEVEL": "ERROR",
+    }
+    try:
+        started = time.perf_counter()
+        done = subprocess.run(  # noqa: S603 - this interpreter, this file's own code
+            [
+                sys.executable,
+                "-c",
+                GROUPING_WORKER,
+                str(args.stored),
+                str(args.flood),
+                str(args.samples),
+                str(args.peppers),
+                str(ROOT / "bench" / "data" / "tip_floods.json"),
+            ],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr[-6000:])
+            raise SystemExit("the grouping bench failed")
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return {
+        "bench": "tips-grouping",
+        "database": "sqlite",
+        "target": GROUPING_TARGET,
+        **figures,
+        "seconds": round(time.perf_counter() - started, 1),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60, help="sustained phase (default 60)")
@@ -606,7 +810,15 @@ def main() -> None:
     parser.add_argument("--flood-gap", type=float, default=1.0)
     parser.add_argument("--pow-rounds", type=int, default=9)
     parser.add_argument("--flood-only", action="store_true", help="only the tips-flood line")
+    parser.add_argument("--stored", type=int, default=100_000, help="tips stored (grouping)")
+    parser.add_argument("--flood", type=int, default=1_000, help="of them, in one school's window")
+    parser.add_argument("--samples", type=int, default=200, help="submissions timed each way")
+    parser.add_argument("--peppers", type=int, default=5, help="peppers tried for quality")
+    parser.add_argument("--grouping-only", action="store_true", help="only tips-grouping")
     args = parser.parse_args()
+    if args.grouping_only:
+        print(json.dumps(run_grouping(args), separators=(",", ":")))
+        return
     if args.flood_only:
         print(json.dumps(run_flood(args), separators=(",", ":")))
         return
@@ -634,6 +846,7 @@ def main() -> None:
     out["load_average_at_end"] = round(os.getloadavg()[0], 1)
     print(json.dumps(out, separators=(",", ":")))
     print(json.dumps(run_flood(args), separators=(",", ":")))
+    print(json.dumps(run_grouping(args), separators=(",", ":")))
 
 
 if __name__ == "__main__":

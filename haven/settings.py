@@ -329,6 +329,7 @@ HAVEN_BREAK_GLASS_MINUTES = env_int("HAVEN_BREAK_GLASS_MINUTES", 60)
 # signals the classifier calls "none" are kept this long, then purged.
 # Multiplies every tip-line throttle (0 turns them off: for load tests only, never in production).
 HAVEN_TIP_THROTTLE_SCALE = env_int("HAVEN_TIP_THROTTLE_SCALE", 1)
+HAVEN_TIP_GROUP_HOURS = env_int("HAVEN_TIP_GROUP_HOURS", 72)  # tips about one incident group within
 HAVEN_SIGNAL_DEDUP_HOURS = env_int("HAVEN_SIGNAL_DEDUP_HOURS", 24)
 HAVEN_SIGNAL_RETENTION_DAYS = env_int("HAVEN_SIGNAL_RETENTION_DAYS", 30)
 # Cases: break-glass into a clinical or law-enforcement record lasts longer (a day, per the issue);

@@ -481,6 +481,12 @@ PAGES: dict[str, Route] = {
     "tips:assign": page(lambda w: _tip_url(w, "assign/"), TIPS, "post", 302),
     "tips:link": page(lambda w: _tip_url(w, "link/"), TIPS, "post", 200),
     "tips:contact": page(lambda w: _tip_url(w, "contact/"), TIPS, "post", 200),
+    # The tip's group (the same responders): acknowledged at once, or the form comes back.
+    "tips:group_acknowledge": page(lambda w: _tip_url(w, "group/acknowledge/"), TIPS, "post", 302),
+    "tips:group_message": page(lambda w: _tip_url(w, "group/message/"), TIPS, "post", 200),
+    "tips:group_close": page(lambda w: _tip_url(w, "group/close/"), TIPS, "post", 200),
+    "tips:group_merge": page(lambda w: _tip_url(w, "group/merge/"), TIPS, "post", 200),
+    "tips:group_leave": page(lambda w: _tip_url(w, "group/leave/"), TIPS, "post", 302),
     # A legal hold: administrators (tips.legal_hold); a responder who sees the tip gets a 403.
     "tips:hold": page(
         lambda w: _tip_url(w, "hold/"), perm(Perm.LEGAL_HOLD), "post", 302, sees=TIPS

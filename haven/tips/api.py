@@ -285,6 +285,11 @@ class TipSummary(Schema):
     escalation_tier: int
 
 
+class GroupOut(Schema):
+    id: int | None
+    size: int
+
+
 class TipDetail(TipSummary):
     description: str
     location: str
@@ -299,6 +304,7 @@ class TipDetail(TipSummary):
     messages: list[MessageOut]
     attachments: list[dict[str, Any]]
     related: list[int]
+    group: GroupOut
 
 
 class CloseIn(Schema):
@@ -359,6 +365,10 @@ def _detail(request: HttpRequest, tip: Tip) -> dict[str, Any]:
         "messages": messages,
         "attachments": files,
         "related": list(tip.related.values_list("pk", flat=True)),
+        "group": {
+            "id": tip.group_id,
+            "size": services.members(request.user, tip.group_id).count() if tip.group_id else 1,
+        },
     }
 
 
@@ -369,10 +379,12 @@ def list_tips(
     status: str | None = None,
     category: str | None = None,
     life_safety: bool | None = None,
+    group: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ):
-    """The tips the caller may see (life-safety first, newest first), filtered."""
+    """The tips the caller may see (life-safety first, newest first), filtered; ``group`` lists
+    the tips of one group (as ``group.id`` in a tip's detail)."""
     qs = policy.visible_to(request.user, Tip).select_related("school")
     if school:
         qs = qs.filter(school__slug=school)
@@ -382,6 +394,8 @@ def list_tips(
         qs = qs.filter(category=category)
     if life_safety is not None:
         qs = qs.filter(life_safety=life_safety)
+    if group is not None:
+        qs = qs.filter(group_id=group)
     tips = list(qs.order_by("-life_safety", "-created_at")[page(limit, offset, most=500)])
     services.listed(request.user, tips)
     return [_summary(t) for t in tips]

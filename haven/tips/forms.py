@@ -348,3 +348,32 @@ class LinkForm(forms.Form):
 
 class HoldForm(forms.Form):
     hold = forms.BooleanField(required=False)
+
+
+class GroupMessageForm(forms.Form):
+    """One message to every reporter of a group (each reads it in their own dialogue)."""
+
+    body = forms.CharField(
+        label=_("Message to every reporter of this group"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write the message first.")},
+    )
+    signed = forms.BooleanField(label=_("Sign with my name"), required=False)
+
+
+class GroupCloseForm(forms.Form):
+    disposition = forms.ChoiceField(
+        label=_("Close every open tip of the group as"),
+        choices=[("", "—"), *Disposition.choices],
+        error_messages={"required": _("Choose how the tip ended.")},
+    )
+
+
+class MergeForm(forms.Form):
+    other = forms.IntegerField(
+        label=_("Add the group of tip number"),
+        min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={"required": _("Enter the number of a tip of the other group.")},
+    )

@@ -8,6 +8,7 @@ stored (see :mod:`haven.tips.receipts`). Everything the reporter wrote is encryp
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -48,6 +49,20 @@ class Disposition(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate of another tip")
 
 
+class TipGroup(models.Model):
+    """Tips about the same incident (a flood of reports of one post), put together as they arrive
+    (see :mod:`haven.tips.grouping`). Every tip has one; most groups hold a single tip."""
+
+    district = models.ForeignKey("core.District", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        "core.School", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Tip group #{self.pk}"
+
+
 class Tip(models.Model):
     district = models.ForeignKey("core.District", on_delete=models.PROTECT, related_name="tips")
     school = models.ForeignKey(
@@ -82,6 +97,14 @@ class Tip(models.Model):
     )
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
     triage = EncryptedJSONField(default=dict, blank=True, help_text=_("The classifier's reading."))
+    group = models.ForeignKey(
+        TipGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips"
+    )
+    #: Grouping's keyed fingerprint (MinHash of keyed shingle hashes; keyed hashes of links and
+    #: names): never the words themselves. See haven.tips.grouping.
+    fingerprint = models.BinaryField(blank=True, default=b"")
+    fingerprint_keys = models.JSONField(default=list, blank=True)
+    fingerprint_pepper = models.CharField(max_length=12, blank=True)
 
     created_at = models.DateTimeField(db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -103,9 +126,18 @@ class Tip(models.Model):
 
     class Meta:
         ordering = ["-life_safety", "-created_at"]
+        indexes = [models.Index(fields=["school", "created_at"], name="tip_school_created")]
 
     def __str__(self) -> str:
         return f"Tip #{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A tip made without the submission service (the admin, a fixture) is a group of its own.
+        if self.group_id is None and self._state.adding:
+            self.group = TipGroup.objects.create(
+                district_id=self.district_id, school_id=self.school_id, created_at=self.created_at
+            )
+        super().save(*args, **kwargs)
 
     @property
     def confidential(self) -> bool:

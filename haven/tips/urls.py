@@ -19,6 +19,11 @@ urlpatterns = [
     path("<int:pk>/contact/", views.reveal_contact, name="contact"),
     path("<int:pk>/hold/", views.legal_hold, name="hold"),
     path("<int:pk>/files/<str:token>/", views.download, name="download"),
+    path("<int:pk>/group/acknowledge/", views.group_acknowledge, name="group_acknowledge"),
+    path("<int:pk>/group/message/", views.group_message, name="group_message"),
+    path("<int:pk>/group/close/", views.group_close, name="group_close"),
+    path("<int:pk>/group/merge/", views.group_merge, name="group_merge"),
+    path("<int:pk>/group/leave/", views.group_leave, name="group_leave"),
 ]
 
 public_urlpatterns = [

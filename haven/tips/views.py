@@ -13,13 +13,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -31,8 +43,11 @@ from haven.tips import services
 from haven.tips.forms import (
     AssignForm,
     CloseForm,
+    GroupCloseForm,
+    GroupMessageForm,
     HoldForm,
     LinkForm,
+    MergeForm,
     StaffMessageForm,
     add_service_errors,
 )
@@ -132,30 +147,34 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if mine:
         qs = qs.filter(assignees=user)
 
-    last_public = Message.objects.filter(tip=OuterRef("pk"), internal=False).order_by(
-        "-created_at", "-pk"
+    rank = Case(
+        When(life_safety=True, status__in=OPEN, then=Value(0)),
+        When(status=Status.NEW, then=Value(1)),
+        When(status__in=OPEN, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
     )
-    qs = (
-        qs.select_related("school")
-        .prefetch_related("assignees")
+    # One row per group (a tip without a group is one of its own): its most urgent rank, newest.
+    key = Case(
+        When(group__isnull=True, then=-F("pk")),
+        default=F("group_id"),
+        output_field=IntegerField(),
+    )
+    rows = (
+        qs.annotate(key=key, rank=rank)
+        .values("key")
         .annotate(
-            rank=Case(
-                When(life_safety=True, status__in=OPEN, then=Value(0)),
-                When(status=Status.NEW, then=Value(1)),
-                When(status__in=OPEN, then=Value(2)),
-                default=Value(3),
-                output_field=IntegerField(),
-            ),
-            last_sender=Subquery(last_public.values("sender")[:1]),
+            size=Count("pk", distinct=True),
+            new=Count("pk", distinct=True, filter=Q(status=Status.NEW)),
+            best=Min("rank"),
+            newest=Max("created_at"),
         )
-        .order_by("rank", "-created_at", "-pk")
+        .order_by("best", "-newest", "-key")
     )
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    for tip in page:
-        tip.status_tone = STATUS_TONE[tip.status]
-        tip.tone = "life" if tip.life_safety and tip.status in OPEN else tip.status_tone
-        tip.awaiting_reply = tip.last_sender == Message.Sender.REPORTER and tip.status in OPEN
-    services.listed(request.user, page, school)  # which tips were shown, never what they said
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    shown = _group_rows(qs, list(page), rank)
+    services.listed(request.user, [t for row in shown for t in row["tips"]], school)
+    page.object_list = shown
     return render(
         request,
         "tips/inbox.html",
@@ -174,6 +193,53 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "categories": Category.choices,
         },
     )
+
+
+def _group_rows(qs: Any, rows: list[dict[str, Any]], rank: Any) -> list[dict[str, Any]]:
+    """Each inbox row's tips in view (the top one first: most urgent, then newest), without
+    decrypting more than the top tip of each."""
+    keys = [r["key"] for r in rows]
+    group_ids = [k for k in keys if k > 0]
+    lone = [-k for k in keys if k < 0]
+    members = (
+        qs.filter(Q(group_id__in=group_ids) | Q(pk__in=lone, group__isnull=True))
+        .annotate(rank=rank)
+        .order_by("rank", "-created_at", "-pk")
+        .values_list("pk", "group_id", "life_safety")
+    )
+    by_key: dict[int, list[tuple[int, bool]]] = {}
+    for pk, group_id, life in members:
+        by_key.setdefault(group_id if group_id else -pk, []).append((pk, life))
+    top_ids = [by_key[k][0][0] for k in keys if by_key.get(k)]
+    last_public = Message.objects.filter(tip=OuterRef("pk"), internal=False).order_by(
+        "-created_at", "-pk"
+    )
+    tops = {
+        t.pk: t
+        for t in Tip.objects.filter(pk__in=top_ids)
+        .select_related("school")
+        .prefetch_related("assignees")
+        .annotate(last_sender=Subquery(last_public.values("sender")[:1]))
+    }
+    shown = []
+    for row in rows:
+        entries = by_key.get(row["key"], [])
+        if not entries or entries[0][0] not in tops:
+            continue
+        tip: Any = tops[entries[0][0]]
+        tip.status_tone = STATUS_TONE[tip.status]
+        tip.tone = "life" if tip.life_safety and tip.status in OPEN else tip.status_tone
+        tip.awaiting_reply = tip.last_sender == Message.Sender.REPORTER and tip.status in OPEN
+        shown.append(
+            {
+                "tip": tip,
+                "size": row["size"],
+                "new": row["new"],
+                "life": sum(1 for _pk, life in entries if life),
+                "tips": [pk for pk, _life in entries],
+            }
+        )
+    return shown
 
 
 def highlight(text: str, evidence: Any) -> SafeString:
@@ -287,6 +353,10 @@ def _detail(request: HttpRequest, tip: Tip, *, status: int = 200, **forms: Any) 
         "contact_revealed": "contact" in forms,
         "may_hold": policy.has_perm(user, Perm.LEGAL_HOLD, tip.school_id or None),
         "life_reason": _life_reason(tip),
+        "group": services.summary(user, tip),
+        "group_message_form": forms.get("group_message_form") or GroupMessageForm(),
+        "group_close_form": forms.get("group_close_form") or GroupCloseForm(prefix="group"),
+        "merge_form": forms.get("merge_form") or MergeForm(prefix="merge"),
     }
     return render(request, "tips/detail.html", context, status=status)
 
@@ -498,3 +568,127 @@ def download(request: HttpRequest, pk: int, token: str) -> FileResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+# --- the tip's group ------------------------------------------------------------------------------
+
+
+def _service_error(request: HttpRequest, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+@never_cache
+@login_required
+@require_POST
+def group_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge every new tip of the group at once (escalation stops for the group)."""
+    tip = _visible(request, pk)
+    count = services.acknowledge_group(request.user, tip)
+    if count:
+        messages.success(
+            request,
+            ngettext(
+                "Acknowledged %(n)d tip. Escalation has stopped.",
+                "Acknowledged %(n)d tips. Escalation has stopped.",
+                count,
+            )
+            % {"n": count},
+        )
+    else:
+        messages.info(request, _("Every tip of this group was already acknowledged."))
+    return _back(tip)
+
+
+@never_cache
+@login_required
+@require_POST
+def group_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same message to every reporter of the group, each in their own dialogue."""
+    tip = _visible(request, pk)
+    form = GroupMessageForm(request.POST)
+    if form.is_valid():
+        try:
+            sent = services.message_group(
+                request.user,
+                tip,
+                form.cleaned_data["body"],
+                signed=bool(form.cleaned_data.get("signed")),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {})
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Sent to %(n)d reporter, in their own conversation.",
+                    "Sent to %(n)d reporters, each in their own conversation.",
+                    len(sent),
+                )
+                % {"n": len(sent)},
+            )
+            return _back(tip)
+    return _detail(request, tip, group_message_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+def group_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close every open tip of the group with one disposition."""
+    tip = _visible(request, pk)
+    form = GroupCloseForm(request.POST, prefix="group")
+    if form.is_valid():
+        try:
+            count = services.close_group(request.user, tip, form.cleaned_data["disposition"])
+        except ValidationError as error:
+            add_service_errors(form, error, {})
+        else:
+            messages.success(
+                request,
+                ngettext("Closed %(n)d tip.", "Closed %(n)d tips.", count) % {"n": count},
+            )
+            return _back(tip)
+    return _detail(request, tip, group_close_form=form)
+
+
+@never_cache
+@login_required
+@require_POST
+def group_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a wrongly grouped tip out of its group (audited)."""
+    tip = _visible(request, pk)
+    try:
+        services.move_out(request.user, tip)
+    except ValidationError as error:
+        _service_error(request, error)
+    else:
+        messages.success(request, _("Moved out: this tip is now a group of its own."))
+    return _back(tip)
+
+
+@never_cache
+@login_required
+@require_POST
+def group_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put another tip's group into this tip's group (audited)."""
+    tip = _visible(request, pk)
+    form = MergeForm(request.POST, prefix="merge")
+    if form.is_valid():
+        number = form.cleaned_data["other"]
+        other = policy.visible_to(request.user, Tip).filter(pk=number).first()
+        if other is None:
+            form.add_error("other", _("There is no tip #%(n)d that you can see.") % {"n": number})
+        else:
+            try:
+                count = services.merge(request.user, tip, other)
+            except ValidationError as error:
+                add_service_errors(form, error, {})
+            else:
+                messages.success(
+                    request,
+                    ngettext("%(n)d tip joined this group.", "%(n)d tips joined this group.", count)
+                    % {"n": count},
+                )
+                return _back(tip)
+    return _detail(request, tip, merge_form=form)

@@ -246,7 +246,8 @@ def test_a_schools_own_limits_apply(rota, northside, report, time_machine):
     time_machine.move_to(FRIDAY_2PM, tick=False)
     assert report(danger_now=True).ack_deadline == FRIDAY_2PM + timedelta(minutes=2)
     # 48 school-day hours from Friday 14:00: 10 h on Friday, 24 on Monday, 14 on Tuesday.
-    assert report().ack_deadline == FRIDAY_2PM + timedelta(days=4)
+    other = report(description="Someone took a sixth grader's phone on bus 14 this morning.")
+    assert other.ack_deadline == FRIDAY_2PM + timedelta(days=4)
 
 
 @pytest.mark.parametrize(
@@ -296,7 +297,7 @@ def test_after_hours_a_life_safety_tip_goes_to_the_after_hours_shift(
     report(danger_now=True)
     assert mailbox.recipients() == ["sro@example.org"]
     time_machine.move_to(WEDNESDAY_10AM + timedelta(days=1), tick=False)
-    report(danger_now=True)
+    report(danger_now=True, description="Someone just showed a knife to a freshman in room 12.")
     assert mailbox.recipients() == ["counselor@example.org", "sro@example.org"]
 
 
@@ -432,3 +433,108 @@ def test_the_workers_own_loop_escalates_without_the_task_queue(
             outbox.sweep()
     assert len(_notified(rota["principal"], "tip_life_safety")) == 1
     assert mailbox.recipients() == ["counselor@example.org", "principal@example.org"]
+
+
+# --- a flood of reports about one thing pages once -----------------------------------------------
+
+FLOOD = [
+    "Kyle posted on his instagram story that he will shoot up the cafeteria tomorrow",
+    "kyle's insta story says he is gonna shoot up the cafeteria tomorow",
+    "Kyle publicó en Instagram que mañana va a disparar en la cafetería",
+    "Kyle said on instagram he'll shoot up the cafeteria tomorrow, please help",
+    "Everyone is sharing Kyle's instagram story about shooting the cafeteria tomorrow",
+]
+
+
+def test_a_flood_of_life_safety_reports_pages_once_per_group(rota, report, worker, time_machine):
+    time_machine.move_to(WEDNESDAY_10AM, tick=False)
+    tips = [
+        report(
+            category="violence_threat", description=text, subject_names=["Kyle"], danger_now=True
+        )
+        for text in FLOOD
+    ]
+    assert len({t.group_id for t in tips}) == 1
+    assert Tip.objects.filter(group_id=tips[0].group_id).count() == len(FLOOD)
+    # Tier 1 is paged once, for the first report; the others are covered by it.
+    assert len(_notified(rota["counselor"], "tip_life_safety")) == 1
+    assert [t.ack_deadline is not None for t in tips] == [True] + [False] * (len(FLOOD) - 1)
+    covered = AuditEvent.objects.filter(
+        object_type="tips.tip", object_id=str(tips[1].pk), action="create"
+    ).get()
+    assert covered.detail["covered"] is True and covered.detail["grouped_with"] == tips[0].pk
+
+    # Unacknowledged past the deadline: tier 2 is paged once, not five times.
+    time_machine.move_to(WEDNESDAY_10AM + timedelta(minutes=5), tick=False)
+    assert worker() == 1
+    assert len(_notified(rota["principal"], "tip_life_safety")) == 1
+    time_machine.move_to(WEDNESDAY_10AM + timedelta(minutes=6), tick=False)
+    assert worker() == 0
+
+    # The group is acknowledged at once: escalation stops for all of it.
+    assert services.acknowledge_group(rota["counselor"], tips[3]) == len(FLOOD)
+    time_machine.move_to(WEDNESDAY_10AM + timedelta(minutes=30), tick=False)
+    assert worker() == 0
+    assert Tip.objects.filter(group_id=tips[0].group_id, status=Status.NEW).count() == 0
+
+    # A routine report of the same incident joins the acknowledged group without a page.
+    before = len(_notified(rota["counselor"]))
+    routine = report(
+        category="violence_threat",
+        description="Kyle's instagram story about the cafeteria is still up, people share it",
+        subject_names=["Kyle"],
+    )
+    assert routine.group_id == tips[0].group_id and not routine.life_safety
+    assert len(_notified(rota["counselor"])) == before
+
+    # A new life-safety report in the acknowledged group is paged at once, and escalates alone.
+    urgent = report(
+        category="weapon",
+        description="Kyle is in the cafeteria right now with a gun in his bag",
+        subject_names=["Kyle"],
+        danger_now=True,
+    )
+    assert urgent.group_id == tips[0].group_id
+    assert len(_notified(rota["counselor"], "tip_life_safety")) == 2
+    assert urgent.ack_deadline == WEDNESDAY_10AM + timedelta(minutes=35)
+    time_machine.move_to(WEDNESDAY_10AM + timedelta(minutes=35), tick=False)
+    assert worker() == 1
+    assert len(_notified(rota["principal"], "tip_life_safety")) == 2
+
+
+MEMES = [
+    "Kyle keeps posting mean memes about a freshman on his instagram",
+    "kyle posts mean memes about a freshman on insta every day",
+]
+
+
+def test_a_life_safety_report_joining_a_routine_group_is_paged_at_once(rota, report, time_machine):
+    time_machine.move_to(WEDNESDAY_10AM, tick=False)
+    first = report(category="bullying", description=MEMES[0], subject_names=["Kyle"])
+    assert not first.life_safety and len(_notified(rota["counselor"], "tip_new")) == 1
+    second = report(category="bullying", description=MEMES[1], subject_names=["Kyle"])
+    assert second.group_id == first.group_id
+    assert len(_notified(rota["counselor"], "tip_new")) == 1  # covered by the first
+    urgent = report(
+        category="violence_threat", description=FLOOD[3], subject_names=["Kyle"], danger_now=True
+    )
+    assert urgent.group_id == first.group_id
+    assert len(_notified(rota["counselor"], "tip_life_safety")) == 1
+
+
+def test_moving_the_paged_tip_out_pages_the_rest_of_the_group(rota, report, worker, time_machine):
+    time_machine.move_to(WEDNESDAY_10AM, tick=False)
+    first, second = (
+        report(category="violence_threat", description=t, subject_names=["Kyle"], danger_now=True)
+        for t in FLOOD[:2]
+    )
+    assert second.ack_deadline is None
+    services.move_out(rota["counselor"], first)
+    assert Tip.objects.get(pk=first.pk).group_id != second.group_id
+    # Within a minute the escalation job pages tier 1 for the group left behind.
+    before = len(_notified(rota["counselor"], "tip_life_safety"))
+    time_machine.move_to(WEDNESDAY_10AM + timedelta(minutes=1), tick=False)
+    assert worker() >= 1
+    assert len(_notified(rota["counselor"], "tip_life_safety")) == before + 1
+    second.refresh_from_db()
+    assert second.ack_deadline is not None

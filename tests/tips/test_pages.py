@@ -355,7 +355,22 @@ def test_an_empty_reply_asks_for_a_message(client, reported):
 # --- the responders' pages ------------------------------------------------------------------------
 
 
+#: Unrelated incidents, so that tips made one after another are not grouped together.
+UNRELATED = [
+    "A group keeps pushing a younger student into the lockers after lunch.",
+    "Someone is selling vape pens in the parking lot before first period.",
+    "My friend said her stepdad hit her and she is scared to go home.",
+    "There is a fake account posting embarrassing photos of a sophomore.",
+    "A kid on bus 14 brought a lighter and keeps burning paper at the back.",
+    "A senior has been threatening freshmen for money near the band room.",
+    "Somebody wrote slurs on the desks in the science wing again.",
+    "A girl in my class has cuts on her arms and stopped eating lunch.",
+]
+_made = iter(range(10**6))
+
+
 def _tip(**overrides) -> Tip:
+    overrides.setdefault("description", UNRELATED[next(_made) % len(UNRELATED)])
     return services.submit(tip_input(**overrides))[0]
 
 

@@ -11,7 +11,7 @@ import pytest
 from haven.audit import services as audit
 from haven.audit.models import AuditEvent
 from haven.tips import services
-from haven.tips.models import Attachment, Message, RetentionPolicy, Status, Tip
+from haven.tips.models import Attachment, Message, RetentionPolicy, Status, Tip, TipGroup
 from tests.tips import jpeg_bytes, tip_input, upload
 
 CLOSED_ON = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
@@ -61,6 +61,7 @@ def test_a_closed_tip_past_its_retention_goes_with_its_files_and_dialogue(
     assert purge(CLOSED_ON + timedelta(days=30)) == 1
     assert not Tip.objects.exists()
     assert not Message.objects.exists() and not Attachment.objects.exists()
+    assert not TipGroup.objects.exists()  # its group, with its keyed fingerprint, goes too
     assert _files_on_disk(settings) == []
 
 

@@ -80,6 +80,7 @@ def test_submission_is_audited_without_its_content(people):
     assert event.detail == {
         "by": "reporter",
         "files": 0,
+        "group": tip.group_id,
         "escalated_to_tier": 1,
         "skipped_tiers": [],
         "notified": 3,  # the principal, the counsellor and the SRO: no rota, so tier 1 is all

@@ -7,6 +7,16 @@ transaction. The public pages, the API and the staff pages all call these functi
 
 from haven.notify import services as notify
 from haven.tips.services.escalation import escalate_overdue, start_escalation
+from haven.tips.services.grouping import (
+    Summary,
+    acknowledge_group,
+    close_group,
+    members,
+    merge,
+    message_group,
+    move_out,
+    summary,
+)
 from haven.tips.services.reporter import (
     find_by_receipt,
     reporter_message,
@@ -47,15 +57,22 @@ __all__ = [
     "MAX_MESSAGE",
     "MAX_SUBJECTS",
     "NotStored",
+    "Summary",
     "TipInput",
     "acknowledge",
+    "acknowledge_group",
     "assign",
     "close",
+    "close_group",
     "escalate_overdue",
     "find_by_receipt",
     "link",
     "listed",
     "mark_triaged",
+    "members",
+    "merge",
+    "message_group",
+    "move_out",
     "notify",
     "open_tip",
     "purge_expired",
@@ -69,5 +86,6 @@ __all__ = [
     "staff_message",
     "start_escalation",
     "submit",
+    "summary",
     "validate",
 ]

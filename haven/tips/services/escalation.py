@@ -37,6 +37,28 @@ def notify_first_tier(tip: Tip, now: datetime) -> dict[str, Any]:
         return {"escalated_to_tier": 0, "notify_failed": True}
 
 
+def notify_new(tip: Tip, now: datetime) -> dict[str, Any]:
+    """Page for a new tip once per group: a tip whose group already has a new tip paging (with
+    a deadline, or at the district tier) for which the on-call tiers were notified is *covered* by
+    it — unless the new tip is life-safety and that one is not. A routine tip joining a group the
+    responders already acknowledged is covered too. A life-safety tip in an acknowledged group is
+    paged at once (the responders may be working on something less urgent). Otherwise as
+    :func:`notify_first_tier`."""
+    if tip.group_id is not None:
+        others = Tip.objects.filter(group_id=tip.group_id).exclude(pk=tip.pk)
+        paging = others.filter(status=Status.NEW, escalation_tier__gt=0)
+        if tip.life_safety:
+            paging = paging.filter(life_safety=True)
+        lead = paging.order_by("-escalation_tier", "created_at").first()
+        acknowledged = not tip.life_safety and others.exclude(status=Status.NEW).exists()
+        if lead is not None or acknowledged:
+            tier = lead.escalation_tier if lead else max(1, tip.escalation_tier)
+            tip.escalation_tier, tip.ack_deadline = tier, None
+            tip.save(update_fields=["escalation_tier", "ack_deadline"])
+            return {"grouped_with": lead.pk if lead else None, "notified": 0, "covered": True}
+    return notify_first_tier(tip, now)
+
+
 def start_escalation(tip_id: int) -> None:
     """Notify the first on-call tier of a new tip that has not been notified yet (no-op for one
     that has) and set when it must be acknowledged."""

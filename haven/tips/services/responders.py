@@ -41,10 +41,10 @@ def open_tip(user: Any, tip: Tip) -> None:
     audit.record(user, "view", tip)
 
 
-def listed(user: Any, tips: Iterable[Tip], school: Any = None) -> None:
+def listed(user: Any, tips: Iterable[Tip | int], school: Any = None) -> None:
     """Record that a responder saw a list of tips (the inbox, the API list): which ones, not what
     they said."""
-    ids = [t.pk for t in tips]
+    ids = [getattr(t, "pk", t) for t in tips]
     audit.record(
         user,
         "list",

@@ -13,6 +13,7 @@ from haven.tips.models import (
     RetentionPolicy,
     Status,
     Tip,
+    TipGroup,
 )
 from haven.tips.services.submission import delete_files
 
@@ -65,7 +66,10 @@ def purge_expired(now: datetime | None = None) -> int:
                 reason="retention",
                 detail={"purged": True, "category": category, "files": len(files)},
             )
+            group_id = tip.group_id
             tip.delete()
+            # A group left with no tip says nothing any more: it goes too.
+            TipGroup.objects.filter(pk=group_id, tips__isnull=True).delete()
             # Files go once the rows are gone for good; a failed transaction keeps both.
             transaction.on_commit(partial(delete_files, files))
             count += 1

@@ -25,7 +25,8 @@ from haven.tips.models import (
     Message,
     Tip,
 )
-from haven.tips.services.escalation import notify_first_tier
+from haven.tips.services import grouping
+from haven.tips.services.escalation import notify_new
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +208,7 @@ def submit(
 def _submit(data: TipInput, district: District | None, receipt: str | None) -> tuple[Tip, str]:
     clean = validate(data, district)
     files = clean.pop("files")
+    found = grouping.fingerprint_of(clean)
     now = timezone.now()
     tip = Tip(**clean, created_at=now)
     tip.triage = _classify(tip)
@@ -227,13 +229,22 @@ def _submit(data: TipInput, district: District | None, receipt: str | None) -> t
                 # Registered first, so it runs first after the commit: anything that fails among
                 # the rest (the notifications' e-mail and push) is known to come after the commit.
                 transaction.on_commit(partial(committed.append, True))
+                grouping.place(tip, found, now)
                 tip.save(force_insert=True)
                 store_files(tip, None, files, now, written)
-                notified = notify_first_tier(tip, now)
+                notified = notify_new(tip, now)
                 # One event for the whole submission, last: the audit chain's head stays locked
                 # from here to the commit, and other writers wait for it.
                 audit.record(
-                    None, "create", tip, detail={"by": "reporter", "files": len(files), **notified}
+                    None,
+                    "create",
+                    tip,
+                    detail={
+                        "by": "reporter",
+                        "files": len(files),
+                        "group": tip.group_id,
+                        **notified,
+                    },
                 )
         except Exception as exc:
             if committed:  # stored: the reporter gets the receipt; what failed after is logged
