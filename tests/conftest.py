@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, settings
 
 from haven.accounts.models import Role, RoleAssignment, User
 from haven.core.models import (
@@ -26,6 +27,12 @@ from haven.core.models import (
 )
 
 PASSWORD = "correct horse battery"
+
+# Property tests judge what a function does, never how fast the machine is: CI machines are shared
+# and noisy, so Hypothesis's timing checks (a deadline per example, "data generation too slow")
+# would fail tests that are right.
+settings.register_profile("haven", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("haven")
 
 
 @pytest.fixture(autouse=True)

@@ -220,7 +220,7 @@ def _referrals(world: World, start: int, count: int) -> None:
 
 
 def _incidents(world: World, start: int, count: int) -> None:
-    from haven.emergencies import services
+    from haven.emergencies.alerts import services
 
     protocols = ("lockdown", "hold", "secure", "shelter", "evacuate")
     for n in range(start, start + count):

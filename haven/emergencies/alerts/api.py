@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -93,7 +94,17 @@ class AckOut(Schema):
     first: bool
 
 
-def _out(incident: Incident) -> dict[str, Any]:
+def _out(incident: Incident, audiences: dict[tuple, int] | None = None) -> dict[str, Any]:
+    """The incident as the API shows it. A list passes ``audiences`` (how many receive alerts
+    where, counted once per school) and annotates ``ack_count``, so that it does not count
+    again for every incident."""
+    acknowledged = getattr(incident, "ack_count", None)
+    where = (incident.school_id, incident.district_id)
+    if audiences is None or where not in audiences:
+        count = audience.recipients(incident).count()
+        if audiences is None:
+            audiences = {}
+        audiences[where] = count
     return {
         "id": incident.pk,
         "school": incident.school.slug if incident.school_id else None,  # type: ignore[union-attr]
@@ -108,8 +119,8 @@ def _out(incident: Incident) -> dict[str, Any]:
         "raised_at": incident.raised_at,
         "raised_by": incident.raised_by.label if incident.raised_by else None,  # type: ignore[attr-defined]
         "all_clear_at": incident.all_clear_at,
-        "acknowledged": incident.acks.count(),
-        "recipients": audience.recipients(incident).count(),
+        "acknowledged": incident.acks.count() if acknowledged is None else acknowledged,
+        "recipients": audiences[where],
         "url": incident_url(incident),
     }
 
@@ -130,7 +141,9 @@ def incidents(request: HttpRequest, status: Incident.Status | None = None, limit
     qs = policy.visible_to(request.user, Incident).select_related("school", "district", "raised_by")
     if status:
         qs = qs.filter(status=status)
-    return [_out(i) for i in qs.order_by("-raised_at")[page(limit, most=200)]]
+    rows = qs.annotate(ack_count=Count("acks")).order_by("-raised_at")[page(limit, most=200)]
+    audiences: dict[tuple, int] = {}
+    return [_out(i, audiences) for i in rows]
 
 
 @router.post(
