@@ -1,6 +1,7 @@
 """Forms of the tip line: the reporter's report and reply (public pages), and the responders'
 actions. They parse what a browser sends; :mod:`haven.tips.services` has the last word on what is
-valid, and its errors are put back next to the fields here (:func:`add_service_errors`)."""
+valid, and its errors are put back next to the fields
+(:func:`haven.web.forms.add_service_errors`)."""
 
 from __future__ import annotations
 
@@ -58,17 +59,6 @@ class MultipleFileField(forms.FileField):
         if len(files) > MAX_FILES:
             raise ValidationError(_("Attach at most %(n)d files.") % {"n": MAX_FILES})
         return [f for f in files if f]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, fields: dict[str, str]) -> None:
-    """Put a ValidationError from services next to the form's fields (``fields`` maps the
-    service's names to the form's); anything unmapped goes to the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        target = fields.get(name, name)
-        form.add_error(target if target in form.fields else None, messages)
 
 
 class ReportForm(forms.Form):

@@ -34,9 +34,9 @@ from haven.tips.forms import (
     ReceiptForm,
     ReplyForm,
     ReportForm,
-    add_service_errors,
 )
 from haven.tips.models import Message, Status, Tip
+from haven.web.forms import add_service_errors
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ def follow_up(request: HttpRequest, lang: str) -> HttpResponse:
                 tip, receipt, reply.cleaned_data.get("body", ""), reply.cleaned_data["files"]
             )
         except ValidationError as error:
-            add_service_errors(reply, error, {})
+            add_service_errors(reply, error)
         except BaseException:
             throttle.refund(throttle.CALLER_MESSAGE, who)
             raise

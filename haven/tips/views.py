@@ -49,9 +49,9 @@ from haven.tips.forms import (
     LinkForm,
     MergeForm,
     StaffMessageForm,
-    add_service_errors,
 )
 from haven.tips.models import Category, Message, SavedReply, Status, Tip
+from haven.web.forms import add_service_errors
 
 OPEN = [Status.NEW, Status.ACKNOWLEDGED, Status.TRIAGED]
 PER_PAGE = 50
@@ -418,7 +418,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.close(request.user, tip, form.cleaned_data["disposition"])
         except ValidationError as error:
-            add_service_errors(form, error, {})
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Tip closed."))
             return _back(tip)
@@ -455,7 +455,7 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
                 signed=bool(form.cleaned_data.get("signed")),
             )
         except ValidationError as error:
-            add_service_errors(form, error, {})
+            add_service_errors(form, error)
         else:
             if internal:
                 messages.success(request, _("Note added. Only responders can read it."))
@@ -478,7 +478,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.assign(request.user, tip, form.chosen())
         except ValidationError as error:
-            add_service_errors(form, error, {})
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Assignment saved."))
             return _back(tip)
@@ -616,7 +616,7 @@ def group_message(request: HttpRequest, pk: int) -> HttpResponse:
                 signed=bool(form.cleaned_data.get("signed")),
             )
         except ValidationError as error:
-            add_service_errors(form, error, {})
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -642,7 +642,7 @@ def group_close(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             count = services.close_group(request.user, tip, form.cleaned_data["disposition"])
         except ValidationError as error:
-            add_service_errors(form, error, {})
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -683,7 +683,7 @@ def group_merge(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 count = services.merge(request.user, tip, other)
             except ValidationError as error:
-                add_service_errors(form, error, {})
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
