@@ -401,7 +401,7 @@ class Mixture(ClassifierMixin, BaseEstimator):
         self.classes_ = general.classes_
         self.coef_ = general.coef_.copy()
         self.intercept_ = general.intercept_.copy()
-        rows = np.flatnonzero(np.asarray(expert, dtype=bool)) if expert is not None else []
+        rows = np.flatnonzero(np.asarray(expert if expert is not None else [], dtype=bool))
         if len(rows) and len(np.unique(y[rows])) == 2:
             domain = _regression(self.c).fit(X[rows], y[rows])
             self.coef_ += self.mix * domain.coef_

@@ -271,11 +271,12 @@ def test_a_mixture_adds_its_domain_experts_regression_to_the_general_one():
     domain = training._regression(2.0).fit(X[expert], y[expert])
     assert np.allclose(mixture.coef_, general.coef_ + 0.5 * domain.coef_)
     assert np.allclose(mixture.intercept_, general.intercept_ + 0.5 * domain.intercept_)
-    assert np.allclose(mixture.predict_proba(X)[:, 1], 1 / (1 + np.exp(-X @ mixture.coef_[0]
-                                                                        - mixture.intercept_[0])))  # fmt: skip
+    linear = X @ mixture.coef_[0] + mixture.intercept_[0]
+    assert np.allclose(mixture.predict_proba(X)[:, 1], 1 / (1 + np.exp(-linear)))
     alone = training.Mixture(2.0, 0.5).fit(X, y, sample_weight=weights)
     assert np.allclose(alone.coef_, general.coef_)
-    one_class = training.Mixture(2.0, 0.5).fit(X, y, sample_weight=weights, expert=expert & (y == 1))
+    positives = expert & (y == 1)
+    one_class = training.Mixture(2.0, 0.5).fit(X, y, sample_weight=weights, expert=positives)
     assert np.allclose(one_class.coef_, general.coef_)  # an expert needs both classes
 
 
