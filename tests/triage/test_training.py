@@ -257,3 +257,46 @@ def test_cli_train_imports_the_public_data_first(originals, trained, monkeypatch
     )  # fmt: skip
     assert (target / training.GAB.name).exists()
     assert "rewrote the public data subsets" in err.getvalue()
+
+
+def test_a_mixture_adds_its_domain_experts_regression_to_the_general_one():
+    """The expert learns from the marked rows alone; the sum is one linear model."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 6))
+    y = (X[:, 0] + (np.arange(400) < 150) * X[:, 1] + rng.normal(size=400) > 0).astype(int)
+    weights = rng.uniform(0.5, 2.0, size=400)
+    expert = np.arange(400) < 150
+    mixture = training.Mixture(2.0, 0.5).fit(X, y, sample_weight=weights, expert=expert)
+    general = training._regression(2.0).fit(X, y, sample_weight=weights)
+    domain = training._regression(2.0).fit(X[expert], y[expert])
+    assert np.allclose(mixture.coef_, general.coef_ + 0.5 * domain.coef_)
+    assert np.allclose(mixture.intercept_, general.intercept_ + 0.5 * domain.intercept_)
+    linear = X @ mixture.coef_[0] + mixture.intercept_[0]
+    assert np.allclose(mixture.predict_proba(X)[:, 1], 1 / (1 + np.exp(-linear)))
+    alone = training.Mixture(2.0, 0.5).fit(X, y, sample_weight=weights)
+    assert np.allclose(alone.coef_, general.coef_)
+    positives = expert & (y == 1)
+    one_class = training.Mixture(2.0, 0.5).fit(X, y, sample_weight=weights, expert=positives)
+    assert np.allclose(one_class.coef_, general.coef_)  # an expert needs both classes
+
+
+def test_a_recipe_with_experts_folds_into_the_classifiers_matrix():
+    """The ``experts`` candidate's mixtures are one linear model each: the classifier's scores equal
+    scikit-learn's own (on a small sample of the training rows, to be quick)."""
+    examples = training.load_examples("train")
+    gab = [e for e in examples if e.source == "gab"]
+    sample = [e for e in examples if e.source in ("cssrs", "corpus")]
+    sample += [e for e in gab if e.labels["violence_threat"]] + gab[:600]
+    sample += [e for e in examples if e.source == "davidson"][:300]
+    recipe = training.CANDIDATES["experts"]
+    bundle = training.fit(sample, recipe)
+    for category in training.CATEGORIES:
+        fitted = bundle["categories"][category].calibrated_classifiers_[0].estimator
+        if category in recipe.experts:
+            assert isinstance(fitted, training.Mixture)
+            assert fitted.mix == recipe.experts[category][1]
+        else:
+            assert not isinstance(fitted, training.Mixture)
+    model = classifier.Model(bundle)
+    ours = np.array([model.outputs_for(t) for t in training.PROBE])
+    assert np.abs(ours - training.probe_scores(bundle)).max() < 1e-9
