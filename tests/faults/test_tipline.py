@@ -83,6 +83,10 @@ def _report(**fields):
     }
 
 
+#: A second, unrelated report: a report of the same incident would be grouped and not paged again.
+OTHER_INCIDENT = "Someone is selling vape pens in the parking lot before first period."
+
+
 def _warnings(caplog, text: str) -> int:
     return sum(text in record.getMessage() for record in caplog.records)
 
@@ -287,7 +291,7 @@ def test_a_queue_that_cannot_take_the_deliveries_still_shows_the_receipt(
     page = Client().post(PAGE, _report(location="Cafeteria"))
     assert page.status_code == 200
     assert "Your receipt number" in page.content.decode()
-    api = _post(Client(REMOTE_ADDR="198.51.100.50"))
+    api = _post(Client(REMOTE_ADDR="198.51.100.50"), description=OTHER_INCIDENT)
     assert api.status_code == 201
     assert services.find_by_receipt(api.json()["receipt"]) is not None
     assert Tip.objects.count() == 2
@@ -307,7 +311,7 @@ def test_a_failure_after_the_commit_still_shows_the_receipt(people, monkeypatch,
     page = Client().post(PAGE, _report(location="Cafeteria"))
     assert page.status_code == 200
     assert "Your receipt number" in page.content.decode()
-    api = _post(Client(REMOTE_ADDR="198.51.100.50"))
+    api = _post(Client(REMOTE_ADDR="198.51.100.50"), description=OTHER_INCIDENT)
     assert api.status_code == 201
     assert services.find_by_receipt(api.json()["receipt"]) is not None
     assert Tip.objects.count() == 2

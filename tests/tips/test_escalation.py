@@ -246,7 +246,10 @@ def test_a_schools_own_limits_apply(rota, northside, report, time_machine):
     time_machine.move_to(FRIDAY_2PM, tick=False)
     assert report(danger_now=True).ack_deadline == FRIDAY_2PM + timedelta(minutes=2)
     # 48 school-day hours from Friday 14:00: 10 h on Friday, 24 on Monday, 14 on Tuesday.
-    other = report(description="Someone took a sixth grader's phone on bus 14 this morning.")
+    other = report(
+        description="Kids are selling vapes in the boys' bathroom during lunch.",
+        location="Bathroom",
+    )
     assert other.ack_deadline == FRIDAY_2PM + timedelta(days=4)
 
 
