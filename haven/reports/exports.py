@@ -50,6 +50,7 @@ TITLES = {
     "tips": lambda: _("Tip-line report"),
     "cases": lambda: _("Threat assessment and well-being report"),
     "drills": lambda: _("Drill compliance report"),
+    "visits": lambda: _("Visitors and volunteers report"),
 }
 
 

@@ -17,13 +17,15 @@ from haven.reports import filters as report_filters
 from haven.reports.cases import case_report
 from haven.reports.drills import drill_report
 from haven.reports.tips import categories, tip_report
+from haven.reports.visits import visit_report
 
-AREAS = ("tips", "cases", "drills")
+AREAS = ("tips", "cases", "drills", "visits")
 
 _BUILD: dict[str, Callable[..., dict[str, Any]]] = {
     "tips": tip_report,
     "cases": case_report,
     "drills": drill_report,
+    "visits": visit_report,
 }
 
 

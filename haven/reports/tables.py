@@ -336,4 +336,104 @@ def tables_for(area: str, figures: dict[str, Any], schools: list[Any]) -> list[T
         return tip_tables(figures, schools)
     if area == "cases":
         return case_tables(figures, schools)
+    if area == "visits":
+        return visit_tables(figures, schools)
     return drill_tables(figures)
+
+
+def visit_tables(figures: dict[str, Any], schools: list[Any]) -> list[Table]:
+    names = _school_names(schools)
+    screening = figures["screening"]
+    answers = {
+        "yes": _("Yes, the same person"),
+        "no": _("No, a different person"),
+        "not_sure": _("Not sure"),
+    }
+    stay = figures["average_stay"]
+    return [
+        Table(
+            "summary",
+            _("Summary"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Visits"), figures["total"]],
+                [_("Visitors"), figures["visitors"]],
+                [_("Volunteers"), figures["volunteers"]],
+                [_("Checked in at a kiosk"), figures["at_kiosk"]],
+                [_("Average stay (minutes)"), _blank(stay["average_minutes"])],
+                [_("Screening alerts"), screening["alerts"]],
+                [_("No badge issued"), figures["refused"]],
+                [_("Volunteer hours"), figures["volunteer_hours_total"]],
+            ],
+            chart_column=None,
+        ),
+        Table(
+            "by-day",
+            _("Visits by day"),
+            [_("Day"), _("Visits")],
+            [[day, n] for day, n in figures["by_day"].items()],
+        ),
+        Table(
+            "by-school",
+            _("Visits by school"),
+            [_("School"), _("Visits"), _("Average stay (minutes)")],
+            [
+                [
+                    names.get(slug, slug),
+                    n,
+                    _blank(figures["average_stay_by_school"].get(slug, {}).get("average_minutes")),
+                ]
+                for slug, n in figures["by_school"].items()
+            ],
+        ),
+        Table(
+            "by-reason",
+            _("Visits by reason"),
+            [_("Reason"), _("Visits")],
+            [
+                [_("Written by the desk") if key == "written_by_desk" else _(key), n]
+                for key, n in figures["by_reason"].items()
+            ],
+        ),
+        Table(
+            "screening",
+            _("Screening alerts and the desk's decisions"),
+            [_("Figure"), _("Visits")],
+            [
+                [_("Possible match"), screening["possible_match"]],
+                [_("Match"), screening["match"]],
+                [_("Alerts from the registry"), screening["registry"]],
+                [_("Alerts from a watchlist only"), screening["watchlist_only"]],
+                *[
+                    [
+                        _("Desk's answer: %(answer)s") % {"answer": label},
+                        screening["desk_answers"][k],
+                    ]
+                    for k, label in answers.items()
+                ],
+                *[
+                    [
+                        _("Administrator's decision: %(answer)s") % {"answer": label},
+                        screening["escalated_decisions"][k],
+                    ]
+                    for k, label in answers.items()
+                ],
+                [_("No badge issued"), figures["refused"]],
+            ],
+        ),
+        Table(
+            "volunteer-hours",
+            _("Volunteer hours by school"),
+            [_("School"), _("Hours"), _("Visits"), _("Still signed in"), _("Flagged")],
+            [
+                [
+                    names.get(slug, slug),
+                    float(row["hours"]),
+                    row["visits"],
+                    row["open"],
+                    row["flagged"],
+                ]
+                for slug, row in figures["volunteer_hours"].items()
+            ],
+        ),
+    ]

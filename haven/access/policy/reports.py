@@ -17,6 +17,7 @@ REPORT_PERMS = {
     "tips": Perm.REPORTS_TIPS,
     "cases": Perm.REPORTS_CASES,
     "drills": Perm.REPORTS_DRILLS,
+    "visits": Perm.REPORTS_VISITS,
 }
 
 
