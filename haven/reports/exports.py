@@ -51,6 +51,7 @@ TITLES = {
     "cases": lambda: _("Threat assessment and well-being report"),
     "drills": lambda: _("Drill compliance report"),
     "visits": lambda: _("Visitors and volunteers report"),
+    "training": lambda: _("Training completion report"),
 }
 
 

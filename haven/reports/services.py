@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,25 +18,32 @@ from haven.reports import filters as report_filters
 from haven.reports.cases import case_report
 from haven.reports.drills import drill_report
 from haven.reports.tips import categories, tip_report
+from haven.reports.training import training_report
 from haven.reports.visits import visit_report
 
-AREAS = ("tips", "cases", "drills", "visits")
+AREAS = ("tips", "cases", "drills", "visits", "training")
 
 _BUILD: dict[str, Callable[..., dict[str, Any]]] = {
     "tips": tip_report,
     "cases": case_report,
     "drills": drill_report,
     "visits": visit_report,
+    "training": training_report,
 }
 
 
 def areas_for(user: Any) -> list[str]:
     """The report areas the user may open."""
-    return [area for area in AREAS if policy.may_see_report(user, area)]
+    return [area for area in AREAS if policy.may_see_report(user, area) and installed(area)]
+
+
+def installed(area: str) -> bool:
+    """Training's report needs the training app (an optional part of a deployment)."""
+    return area != "training" or apps.is_installed("haven.training")
 
 
 def require_area(user: Any, area: str) -> None:
-    if area not in _BUILD or not policy.may_see_report(user, area):
+    if area not in _BUILD or not policy.may_see_report(user, area) or not installed(area):
         raise PermissionDenied(_("You may not see this report."))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from haven.accounts.models import role_label
 from haven.cases.models import CaseType, Source
 from haven.cases.models import Status as CaseStatus
 from haven.tips.models import Category, Disposition
@@ -338,6 +339,8 @@ def tables_for(area: str, figures: dict[str, Any], schools: list[Any]) -> list[T
         return case_tables(figures, schools)
     if area == "visits":
         return visit_tables(figures, schools)
+    if area == "training":
+        return training_tables(figures)
     return drill_tables(figures)
 
 
@@ -435,5 +438,46 @@ def visit_tables(figures: dict[str, Any], schools: list[Any]) -> list[Table]:
                 ]
                 for slug, row in figures["volunteer_hours"].items()
             ],
+        ),
+    ]
+
+
+def training_tables(figures: dict[str, Any]) -> list[Table]:
+    header = [_("Assigned"), _("Done"), _("Overdue"), _("Expiring"), _("Percent done")]
+    return [
+        Table(
+            "by-role",
+            _("Training completion by role"),
+            [_("Role"), *header],
+            [
+                [
+                    role_label(role),
+                    t["assigned"],
+                    t["done"],
+                    t["overdue"],
+                    t["expiring"],
+                    t["percent"],
+                ]
+                for role, t in figures["by_role"].items()
+            ],
+            chart_column=5,
+        ),
+        Table(
+            "by-school-role",
+            _("Training completion by school and role"),
+            [_("School"), _("Role"), *header],
+            [
+                [
+                    row["school_name"],
+                    row["role_name"],
+                    row["assigned"],
+                    row["done"],
+                    row["overdue"],
+                    row["expiring"],
+                    row["percent"],
+                ]
+                for row in figures["rows"]
+            ],
+            chart_column=None,
         ),
     ]

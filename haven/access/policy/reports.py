@@ -18,6 +18,7 @@ REPORT_PERMS = {
     "cases": Perm.REPORTS_CASES,
     "drills": Perm.REPORTS_DRILLS,
     "visits": Perm.REPORTS_VISITS,
+    "training": Perm.REPORTS_TRAINING,
 }
 
 
