@@ -17,11 +17,14 @@ from haven.audit import services as audit
 from haven.reports import filters as report_filters
 from haven.reports.cases import case_report
 from haven.reports.drills import drill_report
+from haven.reports.presets import colorado_report, pennsylvania_report
 from haven.reports.tips import categories, tip_report
 from haven.reports.training import training_report
 from haven.reports.visits import visit_report
 
-AREAS = ("tips", "cases", "drills", "visits", "training")
+AREAS = ("tips", "cases", "drills", "visits", "training", "safe2tell", "safe2say")
+#: Areas filtered by tip category.
+TIP_AREAS = ("tips", "safe2tell", "safe2say")
 
 _BUILD: dict[str, Callable[..., dict[str, Any]]] = {
     "tips": tip_report,
@@ -29,6 +32,8 @@ _BUILD: dict[str, Callable[..., dict[str, Any]]] = {
     "drills": drill_report,
     "visits": visit_report,
     "training": training_report,
+    "safe2tell": colorado_report,
+    "safe2say": pennsylvania_report,
 }
 
 
@@ -39,7 +44,7 @@ def areas_for(user: Any) -> list[str]:
 
 def installed(area: str) -> bool:
     """Training's report needs the training app (an optional part of a deployment)."""
-    return area != "training" or apps.is_installed("haven.training")
+    return area not in ("training", "safe2say") or apps.is_installed("haven.training")
 
 
 def require_area(user: Any, area: str) -> None:
@@ -51,7 +56,7 @@ def read_filters(user: Any, area: str, query: Mapping[str, Any]) -> report_filte
     """The caller's filters for ``area``, checked (a ValidationError names the bad field)."""
     require_area(user, area)
     return report_filters.read(
-        user, area, query, categories=categories() if area == "tips" else None
+        user, area, query, categories=categories() if area in TIP_AREAS else None
     )
 
 

@@ -341,6 +341,10 @@ def tables_for(area: str, figures: dict[str, Any], schools: list[Any]) -> list[T
         return visit_tables(figures, schools)
     if area == "training":
         return training_tables(figures)
+    if area == "safe2tell":
+        return colorado_tables(figures)
+    if area == "safe2say":
+        return pennsylvania_tables(figures)
     return drill_tables(figures)
 
 
@@ -480,4 +484,106 @@ def training_tables(figures: dict[str, Any]) -> list[Table]:
             ],
             chart_column=None,
         ),
+    ]
+
+
+def _not_recorded(figures: dict[str, Any]) -> Table:
+    return Table(
+        "not-recorded",
+        _("Asked for, not recorded by Haven"),
+        [_("Item"), _("Why")],
+        [[key, why] for key, why in figures["not_recorded"].items()],
+        chart_column=None,
+    )
+
+
+def colorado_tables(figures: dict[str, Any]) -> list[Table]:
+    labels = dict(Category.choices)
+    outcomes = dict(Disposition.choices)
+    months = sorted({m for per in figures["by_category_month"].values() for m in per})
+    ls = figures["life_safety_time_to_acknowledge"]
+    return [
+        Table(
+            "summary",
+            _("Summary"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Tips"), figures["total"]],
+                [_("Misuse (pranks and false reports)"), figures["misuse"]],
+                [
+                    _("Duplicates (reports of a single incident)"),
+                    figures["single_incident_duplicates"],
+                ],
+                [
+                    _("False reports (meant to harm another person)"),
+                    figures["used_to_harm_another"],
+                ],
+                [_("Life-safety tips"), figures["life_safety"]],
+                [_("Life-safety: median minutes to acknowledge"), _blank(ls["median_minutes"])],
+                [
+                    _("Life-safety: 90th percentile minutes to acknowledge"),
+                    _blank(ls["p90_minutes"]),
+                ],
+            ],
+            chart_column=None,
+            note=str(_("Haven's reading of the statute, not its text.")),
+        ),
+        Table(
+            "outcomes",
+            _("Outcomes"),
+            [_("Disposition"), _("Tips")],
+            [[str(outcomes.get(k, k)), n] for k, n in figures["outcomes"].items()],
+        ),
+        Table(
+            "by-category-month",
+            _("Tips by category and month"),
+            [_("Category"), *months],
+            [
+                [str(labels.get(k, k)), *[per.get(m, 0) for m in months]]
+                for k, per in figures["by_category_month"].items()
+            ],
+            chart_column=None,
+        ),
+        Table(
+            "misuse",
+            _("Misuse by category"),
+            [_("Category"), _("Pranks"), _("False reports")],
+            [
+                [str(labels.get(k, k)), per["prank"], per["false"]]
+                for k, per in figures["misuse_by_category"].items()
+            ],
+        ),
+        _not_recorded(figures),
+    ]
+
+
+def pennsylvania_tables(figures: dict[str, Any]) -> list[Table]:
+    labels = dict(Category.choices)
+    return [
+        Table(
+            "summary",
+            _("Summary"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Tips"), figures["total"]],
+                [_("False reports"), figures["false_reports"]],
+                [_("Pranks"), figures["pranks"]],
+                [_("Tips through the web form"), figures["by_method"]["web_form"]],
+                [
+                    _("Of which about something online"),
+                    figures["by_method"]["web_form_online_incident"],
+                ],
+                [_("Staff trained"), figures["staff_trained"]],
+                [_("Staff assigned training"), figures["staff_assigned_training"]],
+            ],
+            chart_column=None,
+            note=str(_("Haven's reading of the statute, not its text.")),
+        ),
+        Table(
+            "by-event-type",
+            _("Tips by event type"),
+            [_("Event type"), _("Tips")],
+            [[str(labels.get(k, k)), n] for k, n in figures["by_event_type"].items()],
+        ),
+        _not_recorded(figures),
     ]

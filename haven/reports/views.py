@@ -46,7 +46,7 @@ def _filter_context(request: HttpRequest, area: str) -> dict[str, Any]:
         "title": exports.title_of(area),
         "schools": list(policy.report_schools(request.user, area).order_by("name")),
         "years": [year_label(y) for y in range(current, current - 6, -1)],
-        "categories": Category.choices if area == "tips" else [],
+        "categories": Category.choices if area in services.TIP_AREAS else [],
         "values": {k: request.GET.get(k, "") for k in ("school", "year", "from", "to", "category")},
     }
 
