@@ -45,3 +45,19 @@ class TipFigure(models.Model):
 
     def __str__(self) -> str:
         return f"figures of tip {self.tip_id}"
+
+
+class PublicReport(models.Model):
+    """Whether a district publishes its tip line's aggregate figures on a public page (off until
+    the district turns it on), and under which count a figure is withheld."""
+
+    district = models.OneToOneField(
+        "core.District", on_delete=models.CASCADE, related_name="public_report"
+    )
+    enabled = models.BooleanField(default=False)
+    suppress_below = models.PositiveSmallIntegerField(
+        default=10, help_text="Counts from 1 to this number minus one are shown as 'fewer than'."
+    )
+
+    def __str__(self) -> str:
+        return f"public report of {self.district} ({'on' if self.enabled else 'off'})"
