@@ -1183,6 +1183,9 @@ PUBLIC = {
     "volunteer:apply",
     # A volunteer's opportunities, opened with their private code (tests/volunteers/test_links.py).
     "volunteer:shifts",
+    # The tip line's figures a district chose to publish: counts only, small ones withheld, 404
+    # while off (tests/reports/test_public.py).
+    "reports:public",
 }
 
 TABLE = {**PAGES, **API}

@@ -5,3 +5,8 @@ class ReportsConfig(AppConfig):
     name = "haven.reports"
     label = "reports"
     verbose_name = "Reports"
+
+    def ready(self) -> None:
+        from haven.reports import figures
+
+        figures.connect()

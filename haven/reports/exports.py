@@ -50,6 +50,10 @@ TITLES = {
     "tips": lambda: _("Tip-line report"),
     "cases": lambda: _("Threat assessment and well-being report"),
     "drills": lambda: _("Drill compliance report"),
+    "visits": lambda: _("Visitors and volunteers report"),
+    "training": lambda: _("Training completion report"),
+    "safe2tell": lambda: _("Colorado Safe2Tell figures (Haven's reading)"),
+    "safe2say": lambda: _("Pennsylvania Safe2Say figures (Haven's reading)"),
 }
 
 

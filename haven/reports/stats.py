@@ -133,3 +133,76 @@ def _windowed(rows: models.QuerySet, group: str | None) -> dict[Any, dict[str, A
             figures[name] = _round(low + (high - low) * (rank - lo))
         result[key] = figures
     return result
+
+
+def bucketed_percentiles(
+    qs: models.QuerySet, value: str, bucket: str, groups: dict[str, str | None]
+) -> dict[str, dict[Any, dict[str, float | int | None]]]:
+    """Median and 90th percentile of the stored ``value`` field over ``qs`` for each grouping of
+    ``groups`` (name -> a field path, or None for all rows), the same figures as
+    :func:`percentiles`, in two queries whatever the number of rows or groupings.
+
+    ``bucket`` is a field holding an order-preserving bucket of ``value``
+    (:func:`haven.reports.figures.bucket`). The first query counts the rows per group and
+    bucket; the counts say which bucket holds each percentile's two neighbouring values and at
+    which position. The second reads only the values of those buckets, and each percentile is the
+    interpolation of the values at those positions, as ``percentile_cont`` would do.
+
+    Returns ``{name: {group: {"n", "median_minutes", "p90_minutes"}}}``."""
+    fields = sorted({f for f in groups.values() if f})
+    rows = qs.filter(**{f"{value}__isnull": False})
+    # Counts per group and bucket; every grouping's histogram is a sum of these rows.
+    histograms: dict[str, dict[Any, dict[int, int]]] = {name: {} for name in groups}
+    for row in rows.values(*fields, bucket).annotate(_n=Count("pk")).order_by():
+        for name, field in groups.items():
+            key = row[field] if field else None
+            counts = histograms[name].setdefault(key, {})
+            counts[row[bucket]] = counts.get(row[bucket], 0) + row["_n"]
+    # Where each percentile's neighbours are: (grouping, group, bucket) -> positions wanted.
+    wanted: dict[tuple[str, Any, int], set[int]] = {}
+    plans: dict[tuple[str, Any], dict[str, Any]] = {}
+    for name, by_key in histograms.items():
+        for key, counts in by_key.items():
+            n = sum(counts.values())
+            places = {}
+            for p in PERCENTILES:
+                rank = p * (n - 1)
+                for position in {math.floor(rank), math.ceil(rank)}:
+                    before = 0
+                    for b in sorted(counts):
+                        if position < before + counts[b]:
+                            places[position] = (b, position - before)
+                            wanted.setdefault((name, key, b), set()).add(position - before)
+                            break
+                        before += counts[b]
+            plans[(name, key)] = {"n": n, "places": places}
+    if not wanted:
+        return {name: {} for name in groups}
+    condition = Q()
+    for name, key, b in wanted:
+        field = groups[name]
+        condition |= Q(**{bucket: b, **({field: key} if field else {})})
+    found: dict[tuple[str, Any, int], list[float]] = {}
+    for row in rows.filter(condition).values(*fields, bucket, value).order_by():
+        for name, field in groups.items():
+            spot = (name, row[field] if field else None, row[bucket])
+            if spot in wanted:
+                found.setdefault(spot, []).append(row[value])
+    for values in found.values():
+        values.sort()
+    result: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in groups}
+    for (name, key), plan in plans.items():
+        n = plan["n"]
+
+        def at(position: int, name: str = name, key: Any = key, plan: Any = plan) -> float:
+            b, offset = plan["places"][position]
+            return found[(name, key, b)][offset]
+
+        figures: dict[str, Any] = {"n": n}
+        for p, label in ((0.5, "median_minutes"), (0.9, "p90_minutes")):
+            rank = p * (n - 1)
+            lo, hi = math.floor(rank), math.ceil(rank)
+            low, high = at(lo), at(hi)
+            figures[label] = _round(low + (high - low) * (rank - lo))
+        result[name][key] = figures
+    return result

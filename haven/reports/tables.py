@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from haven.accounts.models import role_label
 from haven.cases.models import CaseType, Source
 from haven.cases.models import Status as CaseStatus
 from haven.tips.models import Category, Disposition
@@ -336,4 +337,253 @@ def tables_for(area: str, figures: dict[str, Any], schools: list[Any]) -> list[T
         return tip_tables(figures, schools)
     if area == "cases":
         return case_tables(figures, schools)
+    if area == "visits":
+        return visit_tables(figures, schools)
+    if area == "training":
+        return training_tables(figures)
+    if area == "safe2tell":
+        return colorado_tables(figures)
+    if area == "safe2say":
+        return pennsylvania_tables(figures)
     return drill_tables(figures)
+
+
+def visit_tables(figures: dict[str, Any], schools: list[Any]) -> list[Table]:
+    names = _school_names(schools)
+    screening = figures["screening"]
+    answers = {
+        "yes": _("Yes, the same person"),
+        "no": _("No, a different person"),
+        "not_sure": _("Not sure"),
+    }
+    stay = figures["average_stay"]
+    return [
+        Table(
+            "summary",
+            _("Summary"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Visits"), figures["total"]],
+                [_("Visitors"), figures["visitors"]],
+                [_("Volunteers"), figures["volunteers"]],
+                [_("Checked in at a kiosk"), figures["at_kiosk"]],
+                [_("Average stay (minutes)"), _blank(stay["average_minutes"])],
+                [_("Screening alerts"), screening["alerts"]],
+                [_("No badge issued"), figures["refused"]],
+                [_("Volunteer hours"), figures["volunteer_hours_total"]],
+            ],
+            chart_column=None,
+        ),
+        Table(
+            "by-day",
+            _("Visits by day"),
+            [_("Day"), _("Visits")],
+            [[day, n] for day, n in figures["by_day"].items()],
+        ),
+        Table(
+            "by-school",
+            _("Visits by school"),
+            [_("School"), _("Visits"), _("Average stay (minutes)")],
+            [
+                [
+                    names.get(slug, slug),
+                    n,
+                    _blank(figures["average_stay_by_school"].get(slug, {}).get("average_minutes")),
+                ]
+                for slug, n in figures["by_school"].items()
+            ],
+        ),
+        Table(
+            "by-reason",
+            _("Visits by reason"),
+            [_("Reason"), _("Visits")],
+            [
+                [_("Written by the desk") if key == "written_by_desk" else _(key), n]
+                for key, n in figures["by_reason"].items()
+            ],
+        ),
+        Table(
+            "screening",
+            _("Screening alerts and the desk's decisions"),
+            [_("Figure"), _("Visits")],
+            [
+                [_("Possible match"), screening["possible_match"]],
+                [_("Match"), screening["match"]],
+                [_("Alerts from the registry"), screening["registry"]],
+                [_("Alerts from a watchlist only"), screening["watchlist_only"]],
+                *[
+                    [
+                        _("Desk's answer: %(answer)s") % {"answer": label},
+                        screening["desk_answers"][k],
+                    ]
+                    for k, label in answers.items()
+                ],
+                *[
+                    [
+                        _("Administrator's decision: %(answer)s") % {"answer": label},
+                        screening["escalated_decisions"][k],
+                    ]
+                    for k, label in answers.items()
+                ],
+                [_("No badge issued"), figures["refused"]],
+            ],
+        ),
+        Table(
+            "volunteer-hours",
+            _("Volunteer hours by school"),
+            [_("School"), _("Hours"), _("Visits"), _("Still signed in"), _("Flagged")],
+            [
+                [
+                    names.get(slug, slug),
+                    float(row["hours"]),
+                    row["visits"],
+                    row["open"],
+                    row["flagged"],
+                ]
+                for slug, row in figures["volunteer_hours"].items()
+            ],
+        ),
+    ]
+
+
+def training_tables(figures: dict[str, Any]) -> list[Table]:
+    header = [_("Assigned"), _("Done"), _("Overdue"), _("Expiring"), _("Percent done")]
+    return [
+        Table(
+            "by-role",
+            _("Training completion by role"),
+            [_("Role"), *header],
+            [
+                [
+                    role_label(role),
+                    t["assigned"],
+                    t["done"],
+                    t["overdue"],
+                    t["expiring"],
+                    t["percent"],
+                ]
+                for role, t in figures["by_role"].items()
+            ],
+            chart_column=5,
+        ),
+        Table(
+            "by-school-role",
+            _("Training completion by school and role"),
+            [_("School"), _("Role"), *header],
+            [
+                [
+                    row["school_name"],
+                    row["role_name"],
+                    row["assigned"],
+                    row["done"],
+                    row["overdue"],
+                    row["expiring"],
+                    row["percent"],
+                ]
+                for row in figures["rows"]
+            ],
+            chart_column=None,
+        ),
+    ]
+
+
+def _not_recorded(figures: dict[str, Any]) -> Table:
+    return Table(
+        "not-recorded",
+        _("Asked for, not recorded by Haven"),
+        [_("Item"), _("Why")],
+        [[key, why] for key, why in figures["not_recorded"].items()],
+        chart_column=None,
+    )
+
+
+def colorado_tables(figures: dict[str, Any]) -> list[Table]:
+    labels = dict(Category.choices)
+    outcomes = dict(Disposition.choices)
+    months = sorted({m for per in figures["by_category_month"].values() for m in per})
+    ls = figures["life_safety_time_to_acknowledge"]
+    return [
+        Table(
+            "summary",
+            _("Summary"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Tips"), figures["total"]],
+                [_("Misuse (pranks and false reports)"), figures["misuse"]],
+                [
+                    _("Duplicates (reports of a single incident)"),
+                    figures["single_incident_duplicates"],
+                ],
+                [
+                    _("False reports (meant to harm another person)"),
+                    figures["used_to_harm_another"],
+                ],
+                [_("Life-safety tips"), figures["life_safety"]],
+                [_("Life-safety: median minutes to acknowledge"), _blank(ls["median_minutes"])],
+                [
+                    _("Life-safety: 90th percentile minutes to acknowledge"),
+                    _blank(ls["p90_minutes"]),
+                ],
+            ],
+            chart_column=None,
+            note=str(_("Haven's reading of the statute, not its text.")),
+        ),
+        Table(
+            "outcomes",
+            _("Outcomes"),
+            [_("Disposition"), _("Tips")],
+            [[str(outcomes.get(k, k)), n] for k, n in figures["outcomes"].items()],
+        ),
+        Table(
+            "by-category-month",
+            _("Tips by category and month"),
+            [_("Category"), *months],
+            [
+                [str(labels.get(k, k)), *[per.get(m, 0) for m in months]]
+                for k, per in figures["by_category_month"].items()
+            ],
+            chart_column=None,
+        ),
+        Table(
+            "misuse",
+            _("Misuse by category"),
+            [_("Category"), _("Pranks"), _("False reports")],
+            [
+                [str(labels.get(k, k)), per["prank"], per["false"]]
+                for k, per in figures["misuse_by_category"].items()
+            ],
+        ),
+        _not_recorded(figures),
+    ]
+
+
+def pennsylvania_tables(figures: dict[str, Any]) -> list[Table]:
+    labels = dict(Category.choices)
+    return [
+        Table(
+            "summary",
+            _("Summary"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Tips"), figures["total"]],
+                [_("False reports"), figures["false_reports"]],
+                [_("Pranks"), figures["pranks"]],
+                [_("Tips through the web form"), figures["by_method"]["web_form"]],
+                [
+                    _("Of which about something online"),
+                    figures["by_method"]["web_form_online_incident"],
+                ],
+                [_("Staff trained"), figures["staff_trained"]],
+                [_("Staff assigned training"), figures["staff_assigned_training"]],
+            ],
+            chart_column=None,
+            note=str(_("Haven's reading of the statute, not its text.")),
+        ),
+        Table(
+            "by-event-type",
+            _("Tips by event type"),
+            [_("Event type"), _("Tips")],
+            [[str(labels.get(k, k)), n] for k, n in figures["by_event_type"].items()],
+        ),
+        _not_recorded(figures),
+    ]

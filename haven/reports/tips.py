@@ -1,8 +1,10 @@
 """The tip-line report: what came in, how fast the school answered, how tips ended.
 
 Every figure is an aggregate computed in the database (a fixed number of queries whatever the
-number of tips): counts grouped by category, month and school; medians and 90th percentiles of the
-minutes to acknowledge and to close (:mod:`haven.reports.stats`); the tips that breached their
+number of tips), over the tips' figures kept ready (:class:`~haven.reports.models.TipFigure`: one
+narrow row per tip, with its minutes to acknowledge and to close already worked out): counts
+grouped by category, month and school; medians and 90th percentiles of the minutes to acknowledge
+and to close (:func:`haven.reports.stats.bucketed_percentiles`); the tips that breached their
 school's limit (by number, never by content). Months are the district's local calendar months
 (``TIME_ZONE``), so a tip sent at 23:30 on 31 October counts in October.
 """
@@ -16,11 +18,9 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     F,
     FloatField,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -32,8 +32,9 @@ from django.utils import timezone
 from haven.access import policy
 from haven.core.models import Student
 from haven.reports.filters import Filters
-from haven.reports.stats import Minutes, percentiles
-from haven.tips.models import Attachment, Category, Disposition, Message, SchoolTipSettings, Tip
+from haven.reports.models import TipFigure
+from haven.reports.stats import Minutes, bucketed_percentiles
+from haven.tips.models import Category, Disposition, SchoolTipSettings
 
 #: The limits a school without its own settings has (the tips app's defaults).
 DEFAULT_LIFE_SAFETY_MINUTES = SchoolTipSettings._meta.get_field("life_safety_ack_minutes").default
@@ -48,11 +49,11 @@ def categories() -> list[str]:
     return list(Category.values)
 
 
-def tips_in_scope(user: Any, filters: Filters) -> QuerySet[Tip]:
-    """The tips the report counts: of the schools in the filter the user may see (and, for a
-    report of every school by a district-wide role, the district page's tips), sent in the
-    period, of the category."""
-    qs = Tip.objects.filter(policy.report_q(user, "tips", "school", "district"))
+def tips_in_scope(user: Any, filters: Filters) -> QuerySet[TipFigure]:
+    """The figures of the tips the report counts: of the schools in the filter the user may see
+    (and, for a report of every school by a district-wide role, the district page's tips), sent in
+    the period, of the category."""
+    qs = TipFigure.objects.filter(policy.report_q(user, "tips", "school", "district"))
     if filters.school is not None:
         qs = qs.filter(school=filters.school)
     qs = qs.filter(created_at__gte=filters.start, created_at__lt=filters.end)
@@ -99,7 +100,7 @@ def _limit_minutes() -> Any:
 def _ack_minutes(now: dt.datetime) -> Any:
     """Minutes to acknowledge; for a tip still waiting, the minutes it has waited so far."""
     return Coalesce(
-        Minutes(F("acknowledged_at"), F("created_at")),
+        F("ack_minutes"),
         Minutes(Value(now), F("created_at")),
         output_field=FloatField(),
     )
@@ -109,94 +110,94 @@ def tip_report(user: Any, filters: Filters, *, now: dt.datetime | None = None) -
     """The tip-line figures for ``filters`` (see docs/reports.md for each definition)."""
     now = now or timezone.now()
     tips = tips_in_scope(user, filters)
-    reporter_wrote = Message.objects.filter(tip=OuterRef("pk"), sender=Message.Sender.REPORTER)
-    staff_wrote = Message.objects.filter(
-        tip=OuterRef("pk"), sender=Message.Sender.STAFF, internal=False
-    )
     breach = Q(_ack__gt=F("_limit"))
     counted = tips.annotate(
-        _files=Exists(Attachment.objects.filter(tip=OuterRef("pk"))),
-        _dialogue=Exists(reporter_wrote) & Exists(staff_wrote),
         _limit=_limit_minutes(),
         _ack=_ack_minutes(now),
     )
-    totals = counted.aggregate(
-        total=Count("pk"),
-        life_safety=Count("pk", filter=Q(life_safety=True)),
-        online=Count("pk", filter=Q(online=True)),
-        with_files=Count("pk", filter=Q(_files=True)),
-        dialogue=Count("pk", filter=Q(_dialogue=True)),
-        breaches=Count("pk", filter=breach),
-        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
-        closed=Count("pk", filter=Q(closed_at__isnull=False)),
+    # One grouped scan: category x month x school x escalation tier, each group with its counts;
+    # the totals and every other breakdown are sums of its rows.
+    counts = {
+        "n": Count("pk"),
+        "life_safety": Count("pk", filter=Q(life_safety=True)),
+        "online": Count("pk", filter=Q(online=True)),
+        "with_files": Count("pk", filter=Q(with_files=True)),
+        "dialogue": Count("pk", filter=Q(dialogue=True)),
+        "breaches": Count("pk", filter=breach),
+        "acknowledged": Count("pk", filter=Q(ack_minutes__isnull=False)),
+        "closed": Count("pk", filter=Q(close_minutes__isnull=False)),
         # Every disposition in the same scan of the tips (their values are fixed).
         **{f"disposition_{d}": Count("pk", filter=Q(disposition=d)) for d in Disposition.values},
-    )
-    total = totals["total"]
+    }
+    totals = dict.fromkeys(counts, 0)
+    cells: dict[tuple[str, str, str], int] = {}
+    tier_counts: dict[int, int] = {}
+    for row in (
+        counted.annotate(month=month_of("created_at", filters))
+        .values("category", "month", "school__slug", "escalation_tier")
+        .annotate(**counts)
+        .order_by()
+    ):
+        for name in counts:
+            totals[name] += row[name]
+        cell = (row["month"], row["category"], row["school__slug"] or "")
+        cells[cell] = cells.get(cell, 0) + row["n"]
+        if row["escalation_tier"] > 0:
+            tier = row["escalation_tier"]
+            tier_counts[tier] = tier_counts.get(tier, 0) + row["n"]
+    total = totals["n"]
 
-    # Category x month x school, one grouped query; the other breakdowns are sums of its rows.
     grid: list[dict[str, Any]] = []
     by_category = dict.fromkeys(Category.values, 0)
     by_month: dict[str, int] = {}
     by_school: dict[str, int] = {}
-    for row in (
-        tips.annotate(month=month_of("created_at", filters))
-        .values("category", "month", "school__slug")
-        .annotate(n=Count("pk"))
-        .order_by("month", "category", "school__slug")
-    ):
-        month = row["month"]
-        school = row["school__slug"] or ""
-        grid.append(
-            {"category": row["category"], "month": month, "school": school, "count": row["n"]}
-        )
-        by_category[row["category"]] = by_category.get(row["category"], 0) + row["n"]
-        by_month[month] = by_month.get(month, 0) + row["n"]
-        by_school[school] = by_school.get(school, 0) + row["n"]
+    for (month, category, school), n in sorted(cells.items()):
+        grid.append({"category": category, "month": month, "school": school, "count": n})
+        by_category[category] = by_category.get(category, 0) + n
+        by_month[month] = by_month.get(month, 0) + n
+        by_school[school] = by_school.get(school, 0) + n
     if filters.category:
         by_category = {filters.category: by_category.get(filters.category, 0)}
 
     dispositions = {d: totals[f"disposition_{d}"] for d in Disposition.values}
-    tiers = {
-        str(row["escalation_tier"]): row["n"]
-        for row in tips.filter(escalation_tier__gt=0)
-        .values("escalation_tier")
-        .annotate(n=Count("pk"))
-        .order_by("escalation_tier")
-    }
+    tiers = {str(tier): tier_counts[tier] for tier in sorted(tier_counts)}
 
-    ack = Minutes(F("acknowledged_at"), F("created_at"))
-    close = Minutes(F("closed_at"), F("created_at"))
-    time_to_acknowledge = percentiles(tips, ack)
-    time_to_close = percentiles(tips, close)
-    ack_by_school = percentiles(tips, ack, "school__slug")
-    ack_by_category = percentiles(tips, ack, "category")
-    ack_by_life_safety = percentiles(tips, ack, "life_safety")
-    close_by_school = percentiles(tips, close, "school__slug")
+    ack = bucketed_percentiles(
+        tips,
+        "ack_minutes",
+        "ack_bucket",
+        {"all": None, "school": "school__slug", "category": "category", "life": "life_safety"},
+    )
+    close = bucketed_percentiles(
+        tips, "close_minutes", "close_bucket", {"all": None, "school": "school__slug"}
+    )
+    time_to_acknowledge, time_to_close = ack["all"], close["all"]
+    ack_by_school, ack_by_category = ack["school"], ack["category"]
+    ack_by_life_safety, close_by_school = ack["life"], close["school"]
 
     breaching = [
         {
-            "tip": row["pk"],
+            "tip": row["tip_id"],
             "school": row["school__slug"] or "",
             "category": row["category"],
             "life_safety": row["life_safety"],
             "created_at": timezone.localtime(row["created_at"]).isoformat(timespec="minutes"),
             "minutes_to_acknowledge": round(row["_ack"], 1),
             "limit_minutes": row["_limit"],
-            "acknowledged": row["acknowledged_at"] is not None,
+            "acknowledged": row["ack_minutes"] is not None,
         }
         for row in counted.filter(breach)
         .values(
-            "pk",
+            "tip_id",
             "school__slug",
             "category",
             "life_safety",
             "created_at",
             "_ack",
             "_limit",
-            "acknowledged_at",
+            "ack_minutes",
         )
-        .order_by("-life_safety", "-_ack", "pk")[:BREACH_LIST]
+        .order_by("-life_safety", "-_ack", "tip_id")[:BREACH_LIST]
     ]
 
     enrolment = _enrolment(filters)

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 
@@ -46,7 +47,7 @@ def _filter_context(request: HttpRequest, area: str) -> dict[str, Any]:
         "title": exports.title_of(area),
         "schools": list(policy.report_schools(request.user, area).order_by("name")),
         "years": [year_label(y) for y in range(current, current - 6, -1)],
-        "categories": Category.choices if area == "tips" else [],
+        "categories": Category.choices if area in services.TIP_AREAS else [],
         "values": {k: request.GET.get(k, "") for k in ("school", "year", "from", "to", "category")},
     }
 
@@ -122,3 +123,41 @@ def report_pdf(request: HttpRequest, area: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="haven-{area}-report.pdf"'
     return response
+
+
+def public(request: HttpRequest, district: str) -> HttpResponse:
+    """The page a district publishes (404 unless it turned it on): aggregate counts and outcomes
+    of a school year, small counts withheld."""
+    from haven.reports.filters import parse_year
+    from haven.reports.public import public_figures, published
+    from haven.tips.models import Disposition
+
+    report = published(district)
+    if report is None:
+        raise Http404
+    try:
+        year = (
+            parse_year(request.GET["year"])
+            if request.GET.get("year")
+            else school_year_of(timezone.localdate())
+        )
+    except ValidationError as exc:
+        return render(
+            request,
+            "reports/public.html",
+            {"error": " ".join(exc.messages), "district": report.district},
+            status=400,
+        )
+    figures = public_figures(report, year)
+    categories = dict(Category.choices)
+    outcomes = dict(Disposition.choices)
+    return render(
+        request,
+        "reports/public.html",
+        {
+            "district": report.district,
+            "figures": figures,
+            "categories": [(categories[k], n) for k, n in figures["by_category"].items()],
+            "outcomes": [(outcomes[k], n) for k, n in figures["outcomes"].items()],
+        },
+    )

@@ -57,6 +57,8 @@ class Perm(StrEnum):
     REPORTS_TIPS = "reports.tips"
     REPORTS_CASES = "reports.cases"
     REPORTS_DRILLS = "reports.drills"
+    REPORTS_VISITS = "reports.visits"
+    REPORTS_TRAINING = "reports.training"
 
 
 _EVERY_STAFF = {
@@ -76,7 +78,13 @@ _TEAM = _EVERY_STAFF | {
 }
 
 #: The reports of a school (or, district-wide, of every school): administrators only.
-_REPORTS = {Perm.REPORTS_TIPS, Perm.REPORTS_CASES, Perm.REPORTS_DRILLS}
+_REPORTS = {
+    Perm.REPORTS_TIPS,
+    Perm.REPORTS_CASES,
+    Perm.REPORTS_DRILLS,
+    Perm.REPORTS_VISITS,
+    Perm.REPORTS_TRAINING,
+}
 
 #: The role → permission table of docs/access.md, as data (tests/test_permissions.py compares them).
 ROLE_PERMS: dict[str, frozenset[Perm]] = {

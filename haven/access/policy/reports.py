@@ -17,6 +17,11 @@ REPORT_PERMS = {
     "tips": Perm.REPORTS_TIPS,
     "cases": Perm.REPORTS_CASES,
     "drills": Perm.REPORTS_DRILLS,
+    "visits": Perm.REPORTS_VISITS,
+    "training": Perm.REPORTS_TRAINING,
+    # The statutory presets are the tip line's figures, arranged as a state asks for them.
+    "safe2tell": Perm.REPORTS_TIPS,
+    "safe2say": Perm.REPORTS_TIPS,
 }
 
 
