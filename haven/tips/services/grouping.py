@@ -281,4 +281,5 @@ def _page_again_if_uncovered(group_id: int | None) -> None:
         return  # the group is acknowledged: responders are on it
     first = new.order_by("-life_safety", "-created_at").first()
     if first is not None:
-        Tip.objects.filter(pk=first.pk).update(escalation_tier=0, ack_deadline=None)
+        first.escalation_tier, first.ack_deadline = 0, None
+        first.save(update_fields=["escalation_tier", "ack_deadline"])  # saved: reports follow it
