@@ -290,3 +290,42 @@ def test_the_inner_walls_catch_upward_imports_root_imports_and_cycles() -> None:
         "a cycle: haven.emergencies.alerts.fanout -> haven.emergencies.alerts.tasks -> "
         "haven.emergencies.alerts.services -> haven.emergencies.alerts.fanout",
     ]
+
+
+#: Module names that say which layer of code they hold rather than what they are about, or that
+#: tell a part of an app apart by prefix instead of by a sub-package (the app layout,
+#: docs/architecture.md "Conventions").
+LAYER_NAMES = {"utils", "util", "helpers", "helper", "misc", "common", "lib"}
+PREFIXED = ("api_", "views_", "services_", "models_")
+
+
+def layout_problems(paths: list[Path]) -> list[str]:
+    wrong = []
+    for path in paths:
+        name = path.stem if path.suffix == ".py" else path.name
+        if name in LAYER_NAMES:
+            wrong.append(f"{path}: name it for the domain it holds, not a layer of code")
+        if name.startswith(PREFIXED):
+            wrong.append(f"{path}: a part with its own api/views/services is a sub-package")
+    return wrong
+
+
+def test_every_app_follows_the_one_layout() -> None:
+    paths = [
+        p
+        for p in HAVEN.rglob("*")
+        if "migrations" not in p.parts and (p.suffix == ".py" or (p / "__init__.py").exists())
+    ]
+    wrong = layout_problems(paths)
+    assert not wrong, "Against the app layout (docs/architecture.md):\n" + "\n".join(wrong)
+
+
+def test_the_layout_check_catches_each_kind_of_wrong_name() -> None:
+    found = layout_problems(
+        [
+            Path("haven/tips/utils.py"),
+            Path("haven/cases/api_plans.py"),
+            Path("haven/tips/oncall.py"),
+        ]
+    )
+    assert len(found) == 2 and "utils" in found[0] and "api_plans" in found[1]
