@@ -69,7 +69,8 @@ def purge_expired(now: datetime | None = None) -> int:
             group_id = tip.group_id
             tip.delete()
             # A group left with no tip says nothing any more: it goes too.
-            TipGroup.objects.filter(pk=group_id, tips__isnull=True).delete()
+            if group_id is not None:
+                TipGroup.objects.filter(pk=group_id, tips__isnull=True).delete()
             # Files go once the rows are gone for good; a failed transaction keeps both.
             transaction.on_commit(partial(delete_files, files))
             count += 1
