@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 HEADER = "X-Haven-Background"
 IDLE_KEY = "haven_last_seen"
@@ -54,6 +57,6 @@ def stamp(request: HttpRequest) -> None:
 
 
 @receiver(user_logged_in, dispatch_uid="haven.accounts.activity.stamp_at_sign_in")
-def stamp_at_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def stamp_at_sign_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         stamp(request)

@@ -18,6 +18,7 @@ from haven.access import policy
 from haven.access.policy import Perm
 from haven.accounts import services
 from haven.accounts.models import EnrolmentCode, Role, RoleAssignment, User
+from haven.web.requests import SignedInRequest
 from haven.web.views import page_of
 
 
@@ -74,7 +75,7 @@ def _person(request: HttpRequest, pk: int) -> User:
 
 @require_POST
 @login_required
-def enrol_code(request: HttpRequest, pk: int) -> HttpResponse:
+def enrol_code(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     issued = services.issue_enrolment_code(person, actor=request.user)
     return render(
@@ -84,7 +85,7 @@ def enrol_code(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
+def reset_second_factor(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     issued = services.reset_second_factor(person, actor=request.user)
     return render(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -11,8 +11,11 @@ from django_otp import user_has_device
 
 from haven.access import policy
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def required(user: Any) -> bool:
+
+def required(user: User) -> bool:
     """Every role that can see tips, cases, guardians, screenings (even their outcomes only, as
     the volunteer coordinator does) or the audit log needs a second factor
     (``policy.SECOND_FACTOR_PERMS``).
@@ -33,7 +36,7 @@ def pending(request: HttpRequest) -> bool:
     return required(user) or user_has_device(user, confirmed=True)
 
 
-def next_step_url(user: Any) -> str:
+def next_step_url(user: User) -> str:
     if user_has_device(user, confirmed=True):
         return reverse("accounts:verify")
     return reverse("accounts:enroll")

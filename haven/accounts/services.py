@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -30,7 +29,7 @@ class AccountError(Exception):
 
 
 def create_token(
-    username: str, *, name: str = "", days: int | None = None, actor: Any = None
+    username: str, *, name: str = "", days: int | None = None, actor: User | None = None
 ) -> str:
     """Issue an API token for ``username``; returns the plaintext (shown once, never stored)."""
     user = User.objects.filter(username=username).first()
@@ -46,7 +45,7 @@ def create_token(
     return secret
 
 
-def revoke_token(hint: str, *, actor: Any = None) -> int:
+def revoke_token(hint: str, *, actor: User | None = None) -> int:
     """Revoke every usable token whose visible prefix is ``hint``; returns how many."""
     with transaction.atomic():
         tokens = list(ApiToken.objects.usable().filter(hint=hint))
@@ -68,7 +67,7 @@ class IssuedCode:
     expires_at: datetime
 
 
-def _check_manager(actor: Any, person: User) -> None:
+def _check_manager(actor: User | None, person: User) -> None:
     """``actor`` None is the operator on the command line; anyone else must be allowed."""
     if actor is not None and not policy.may_manage_sign_in(actor, person):
         raise PermissionDenied(_("You may not manage this person's sign-in."))
@@ -78,7 +77,7 @@ def _revoke_codes(person: User, now: datetime) -> int:
     return EnrolmentCode.objects.usable().filter(user=person).update(revoked_at=now)
 
 
-def issue_enrolment_code(person: User, *, actor: Any = None) -> IssuedCode:
+def issue_enrolment_code(person: User, *, actor: User | None = None) -> IssuedCode:
     """A new one-time code with which ``person`` sets up their second factor; any earlier unused
     code of theirs stops working. Returns the code (shown once) and when it expires."""
     _check_manager(actor, person)
@@ -105,7 +104,7 @@ def issue_enrolment_code(person: User, *, actor: Any = None) -> IssuedCode:
     return IssuedCode(code, expires)
 
 
-def reset_second_factor(person: User, *, actor: Any = None) -> IssuedCode:
+def reset_second_factor(person: User, *, actor: User | None = None) -> IssuedCode:
     """A lost or stolen device: every authenticator of ``person`` is removed (sessions verified
     with one need it again) and unused codes are revoked; they enrol again with the new code
     returned here."""
@@ -119,7 +118,7 @@ def reset_second_factor(person: User, *, actor: Any = None) -> IssuedCode:
         return issue_enrolment_code(person, actor=actor)
 
 
-def enrolment_code_needed(person: Any) -> bool:
+def enrolment_code_needed(person: User) -> bool:
     """Whether ``person`` needs a code to set up a second factor: everyone whose roles require one.
     (Someone who merely may add one — a teacher — sets it up with their password alone.)"""
     return second_factor.required(person)

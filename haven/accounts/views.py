@@ -24,6 +24,7 @@ from haven.accounts.forms import CodeForm, EnrolmentCodeForm, SignInForm
 from haven.accounts.models import EnrolmentCode, User
 from haven.accounts.shell import SCHOOL_KEY
 from haven.audit import services as audit
+from haven.web.requests import SignedInRequest
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -73,7 +74,7 @@ def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
 
 
 @login_required
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: SignedInRequest) -> HttpResponse:
     user = request.user
     if not user_has_device(user, confirmed=True):
         return redirect("accounts:enroll")
@@ -88,7 +89,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form, "next": _next_url(request)})
 
 
-def _matching_device(user: Any, code: str) -> TOTPDevice | None:
+def _matching_device(user: User, code: str) -> TOTPDevice | None:
     for device in TOTPDevice.objects.devices_for_user(user, confirmed=True):
         if device.verify_token(code):
             return device
@@ -100,11 +101,11 @@ ENROL_DEVICE_KEY = "haven_enrol_device"
 
 
 @login_required
-def enroll(request: HttpRequest) -> HttpResponse:
+def enroll(request: SignedInRequest) -> HttpResponse:
     """Set up an authenticator app. Whoever's roles require a second factor first types the
     one-time enrolment code their district administrator gave them; then a fresh secret, made for
     this session only, is shown as a QR code and confirmed with one code from the app."""
-    user: Any = request.user
+    user: User = request.user
     if user_has_device(user, confirmed=True):
         return redirect("accounts:verify")
     code_id = request.session.get(ENROL_CODE_KEY)
@@ -150,13 +151,13 @@ def enroll(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _enrolment_code_step(request: HttpRequest) -> HttpResponse:
+def _enrolment_code_step(request: SignedInRequest) -> HttpResponse:
     if request.session.pop(ENROL_CODE_KEY, None):  # accepted earlier, since expired or revoked
         messages.error(request, _("Your enrolment code is no longer valid. Ask for a new one."))
     submitted = request.method == "POST" and "enrolment_code" in request.POST
     form = EnrolmentCodeForm(request.POST if submitted else None)
     if submitted and form.is_valid():
-        person: Any = request.user
+        person = request.user
         code = services.check_enrolment_code(person, form.cleaned_data["enrolment_code"])
         if code is not None:
             request.session[ENROL_CODE_KEY] = code.pk
@@ -181,10 +182,10 @@ def _enroll_url(request: HttpRequest) -> str:
     return f"{reverse('accounts:enroll')}?{urlencode({'next': _next_url(request)})}"
 
 
-def _pending_device(request: HttpRequest, *, create: bool) -> TOTPDevice | None:
+def _pending_device(request: SignedInRequest, *, create: bool) -> TOTPDevice | None:
     """The unconfirmed authenticator of this session: made here (when ``create``), never one from
     another session."""
-    person: Any = request.user
+    person = request.user
     device_id = request.session.get(ENROL_DEVICE_KEY)
     device = (
         TOTPDevice.objects.filter(user=person, confirmed=False, pk=device_id).first()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Router, Schema
 
 from haven.access import policy
@@ -12,6 +12,7 @@ from haven.audit import services as audit
 from haven.audit.models import AuditEvent
 from haven.audit.views import filtered
 from haven.web.api import bounded_id, page
+from haven.web.requests import SignedInRequest
 
 router = Router(tags=["audit"])
 
@@ -33,7 +34,7 @@ class EventOut(Schema):
 
 @router.get("", response=list[EventOut])
 def events(
-    request: HttpRequest,
+    request: SignedInRequest,
     actor: str = "",
     action: str = "",
     object_type: str = "",

@@ -39,7 +39,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.db.models.functions import Cast
@@ -47,6 +47,9 @@ from django.utils import timezone
 
 from haven.audit.models import AuditEvent, ChainHead
 from haven.core import crypto
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 GENESIS = "0" * 64
 _UNREADABLE: Any = object()
@@ -127,7 +130,7 @@ def _describe(obj: Any) -> tuple[str, str, int | None, int | None]:
     raise TypeError(f"cannot audit {type(obj).__name__}")
 
 
-def district_of(school_id: int | None, actor: Any) -> int | None:
+def district_of(school_id: int | None, actor: User | None) -> int | None:
     """The district of an event that names no district itself: its school's; else the actor's,
     when all their roles are in one district; else the installation's, when it has only one
     (failed sign-ins of unknown names, jobs of the system). Otherwise none: such an event is in
@@ -138,7 +141,7 @@ def district_of(school_id: int | None, actor: Any) -> int | None:
         found = School.objects.filter(pk=school_id).values_list("district_id", flat=True).first()
         if found is not None:
             return found
-    if getattr(actor, "is_authenticated", False):
+    if actor is not None and actor.is_authenticated:
         from haven.access import policy
 
         districts = policy.districts_of(actor)
@@ -149,7 +152,7 @@ def district_of(school_id: int | None, actor: Any) -> int | None:
 
 
 def record(
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: Any = None,
     *,

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from haven.access import policy
 from haven.access.policy import Perm
 from haven.audit import services as audit
 from haven.audit.models import AuditEvent
+from haven.web.requests import SignedInRequest
 from haven.web.views import page_of
 
 
@@ -25,7 +26,7 @@ def filtered(qs, params):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def log(request: HttpRequest) -> HttpResponse:
+def log(request: SignedInRequest) -> HttpResponse:
     if not policy.has_perm(request.user, Perm.AUDIT_VIEW):
         raise Http404
     params = {

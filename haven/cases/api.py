@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Router, Status
 
 from haven.access import policy
@@ -61,11 +61,12 @@ from haven.cases.schemas import (
 )
 from haven.core.models import School, Student
 from haven.web.api import page
+from haven.web.requests import SignedInRequest
 
 router = Router(tags=["cases"])
 
 
-def _school(request: HttpRequest, value: int | str) -> School:
+def _school(request: SignedInRequest, value: int | str) -> School:
     schools = policy.visible_to(request.user, School)
     found = schools.filter(pk=value) if isinstance(value, int) else schools.filter(slug=value)
     school = found.first()
@@ -74,7 +75,7 @@ def _school(request: HttpRequest, value: int | str) -> School:
     return school
 
 
-def _student(request: HttpRequest, student_id: int | None) -> Student | None:
+def _student(request: SignedInRequest, student_id: int | None) -> Student | None:
     if student_id is None:
         return None
     found = policy.visible_to(request.user, Student).filter(pk=student_id).first()
@@ -91,12 +92,12 @@ def _users(usernames: list[str], field: str) -> list[Any]:
     return [found[name] for name in usernames]
 
 
-def _case(request: HttpRequest, case_id: int) -> Case:
+def _case(request: SignedInRequest, case_id: int) -> Case:
     # Each service audits its own read; this only finds the case (404 if not visible).
     return services.require_case(request.user, case_id)
 
 
-def _detail(request: HttpRequest, case: Any) -> dict[str, Any]:
+def _detail(request: SignedInRequest, case: Any) -> dict[str, Any]:
     return case_detail(case, services.compartment_access(request.user, case))
 
 
@@ -105,7 +106,7 @@ def _detail(request: HttpRequest, case: Any) -> dict[str, Any]:
 
 @router.get("", response=list[CaseSummaryOut], url_name="cases")
 def list_cases(
-    request: HttpRequest,
+    request: SignedInRequest,
     school: str | None = None,
     status: str | None = None,
     mine: bool = False,
@@ -126,7 +127,7 @@ def list_cases(
 
 
 @router.post("", response={201: CaseOut}, url_name="case_create")
-def create_case(request: HttpRequest, body: CaseIn):
+def create_case(request: SignedInRequest, body: CaseIn):
     school = _school(request, body.school)
     if not policy.may_open_case(request.user, school):  # before looking at the other fields
         raise PermissionDenied("You cannot open cases at this school.")
@@ -160,14 +161,14 @@ def create_case(request: HttpRequest, body: CaseIn):
 
 
 @router.get("/referrals", response=list[ReferralOut], url_name="case_referrals")
-def list_referrals(request: HttpRequest, status: str | None = None, limit: int = 50):
+def list_referrals(request: SignedInRequest, status: str | None = None, limit: int = 50):
     window = page(limit, most=500)
     rows = services.referrals(request.user, status=status, limit=window.stop - window.start)
     return [referral_out(r, full=policy.may_handle_referral(request.user, r)) for r in rows]
 
 
 @router.post("/referrals", response={201: ReferralOut}, url_name="case_referral_create")
-def create_referral(request: HttpRequest, body: ReferralIn):
+def create_referral(request: SignedInRequest, body: ReferralIn):
     school = _school(request, body.school)
     if not policy.may_refer(request.user, school):
         raise PermissionDenied("You cannot make referrals at this school.")
@@ -187,26 +188,26 @@ def create_referral(request: HttpRequest, body: ReferralIn):
 @router.post(
     "/referrals/{referral_id}/dismiss", response=ReferralOut, url_name="case_referral_dismiss"
 )
-def dismiss_referral(request: HttpRequest, referral_id: int, body: ReasonIn):
+def dismiss_referral(request: SignedInRequest, referral_id: int, body: ReasonIn):
     referral = services.get_referral(request.user, referral_id)
     referral = services.dismiss_referral(request.user, referral, body.reason)
     return referral_out(referral, full=True)
 
 
 @router.get("/{case_id}", response=CaseOut, url_name="case")
-def get_case(request: HttpRequest, case_id: int):
+def get_case(request: SignedInRequest, case_id: int):
     return _detail(request, services.get_case(request.user, case_id))
 
 
 @router.post("/{case_id}/team", response=CaseOut, url_name="case_team")
-def set_team(request: HttpRequest, case_id: int, body: TeamIn):
+def set_team(request: SignedInRequest, case_id: int, body: TeamIn):
     case = _case(request, case_id)
     services.set_team(request.user, case, _users(body.members, "members"))
     return _detail(request, case)
 
 
 @router.post("/{case_id}/close", response=CaseOut, url_name="case_close")
-def close_case(request: HttpRequest, case_id: int, body: CaseCloseIn):
+def close_case(request: SignedInRequest, case_id: int, body: CaseCloseIn):
     case = services.close_case(
         request.user, _case(request, case_id), criteria=body.criteria, summary=body.summary
     )
@@ -214,13 +215,13 @@ def close_case(request: HttpRequest, case_id: int, body: CaseCloseIn):
 
 
 @router.post("/{case_id}/reopen", response=CaseOut, url_name="case_reopen")
-def reopen_case(request: HttpRequest, case_id: int, body: ReasonIn):
+def reopen_case(request: SignedInRequest, case_id: int, body: ReasonIn):
     case = services.reopen_case(request.user, _case(request, case_id), body.reason)
     return _detail(request, case)
 
 
 @router.get("/{case_id}/timeline", response=list[CaseEventOut], url_name="case_timeline")
-def timeline(request: HttpRequest, case_id: int):
+def timeline(request: SignedInRequest, case_id: int):
     return [event_out(e) for e in services.timeline(request.user, _case(request, case_id))]
 
 
@@ -228,14 +229,14 @@ def timeline(request: HttpRequest, case_id: int):
 
 
 @router.get("/{case_id}/notes", response=list[NoteOut], url_name="case_notes")
-def list_notes(request: HttpRequest, case_id: int, compartment: CompartmentName = "team"):
+def list_notes(request: SignedInRequest, case_id: int, compartment: CompartmentName = "team"):
     case = _case(request, case_id)
     return [note_out(n) for n in services.notes(request.user, case, compartment)]
 
 
 @router.post("/{case_id}/notes", response={201: NoteOut}, url_name="case_note_create")
 def create_note(
-    request: HttpRequest, case_id: int, body: TextIn, compartment: CompartmentName = "team"
+    request: SignedInRequest, case_id: int, body: TextIn, compartment: CompartmentName = "team"
 ):
     note = services.add_note(request.user, _case(request, case_id), compartment, body.text)
     return Status(201, note_out(note))
@@ -244,7 +245,7 @@ def create_note(
 @router.post(
     "/{case_id}/notes/{note_id}/summary", response={201: NoteOut}, url_name="case_note_publish"
 )
-def publish_summary(request: HttpRequest, case_id: int, note_id: int, body: TextIn):
+def publish_summary(request: SignedInRequest, case_id: int, note_id: int, body: TextIn):
     case = _case(request, case_id)
     note = Note.objects.filter(case=case, pk=note_id).first()
     if note is None:
@@ -253,7 +254,7 @@ def publish_summary(request: HttpRequest, case_id: int, note_id: int, body: Text
 
 
 @router.post("/{case_id}/break-glass", response={201: GrantOut}, url_name="case_break_glass")
-def break_glass(request: HttpRequest, case_id: int, body: BreakGlassIn):
+def break_glass(request: SignedInRequest, case_id: int, body: BreakGlassIn):
     case = _case(request, case_id)
     grant = services.break_glass(request.user, case, body.compartment, body.reason)
     return Status(
@@ -269,7 +270,7 @@ def break_glass(request: HttpRequest, case_id: int, body: BreakGlassIn):
 
 
 @router.get("/{case_id}/screenings", response=list[CaseScreeningOut], url_name="case_screenings")
-def list_screenings(request: HttpRequest, case_id: int):
+def list_screenings(request: SignedInRequest, case_id: int):
     case = _case(request, case_id)
     rows = services.screenings(request.user, case)
     clinical = policy.can_read_compartment(request.user, case, "clinical")
@@ -282,7 +283,7 @@ def list_screenings(request: HttpRequest, case_id: int):
 @router.post(
     "/{case_id}/screenings", response={201: CaseScreeningOut}, url_name="case_screening_create"
 )
-def create_screening(request: HttpRequest, case_id: int, body: CaseScreeningIn):
+def create_screening(request: SignedInRequest, case_id: int, body: CaseScreeningIn):
     screening: Screening = services.screen(request.user, _case(request, case_id), body.answers)
     return Status(201, screening_out(screening))
 
@@ -291,13 +292,13 @@ def create_screening(request: HttpRequest, case_id: int, body: CaseScreeningIn):
 
 
 @router.get("/{case_id}/pathway", response=list[ObservationOut], url_name="case_pathway")
-def pathway(request: HttpRequest, case_id: int):
+def pathway(request: SignedInRequest, case_id: int):
     rows = services.pathway_history(request.user, _case(request, case_id))
     return [observation_out(o) for o in rows]
 
 
 @router.post("/{case_id}/pathway", response={201: ObservationOut}, url_name="case_pathway_create")
-def observe(request: HttpRequest, case_id: int, body: ObservationIn):
+def observe(request: SignedInRequest, case_id: int, body: ObservationIn):
     observation = services.observe(
         request.user,
         _case(request, case_id),
@@ -310,7 +311,7 @@ def observe(request: HttpRequest, case_id: int, body: ObservationIn):
 
 
 @router.get("/{case_id}/assessments", response=list[AssessmentOut], url_name="case_assessments")
-def list_assessments(request: HttpRequest, case_id: int):
+def list_assessments(request: SignedInRequest, case_id: int):
     views = services.assessments(request.user, _case(request, case_id))
     return [assessment_out(v) for v in views]
 
@@ -318,7 +319,7 @@ def list_assessments(request: HttpRequest, case_id: int):
 @router.post(
     "/{case_id}/assessments", response={201: AssessmentOut}, url_name="case_assessment_create"
 )
-def start_assessment(request: HttpRequest, case_id: int, body: AssessmentIn):
+def start_assessment(request: SignedInRequest, case_id: int, body: AssessmentIn):
     assessment = services.start_assessment(request.user, _case(request, case_id), body.model)
     return Status(201, assessment_out(services.assessment_view(request.user, assessment)))
 
@@ -328,7 +329,9 @@ def start_assessment(request: HttpRequest, case_id: int, body: AssessmentIn):
     response=AssessmentOut,
     url_name="case_step_update",
 )
-def save_step(request: HttpRequest, case_id: int, assessment_id: int, step_key: str, body: StepIn):
+def save_step(
+    request: SignedInRequest, case_id: int, assessment_id: int, step_key: str, body: StepIn
+):
     assessment = services.get_assessment(request.user, _case(request, case_id), assessment_id)
     services.save_step(
         request.user,
@@ -346,14 +349,14 @@ def save_step(request: HttpRequest, case_id: int, assessment_id: int, step_key: 
     response=AssessmentOut,
     url_name="case_step_close",
 )
-def close_step(request: HttpRequest, case_id: int, assessment_id: int, step_key: str):
+def close_step(request: SignedInRequest, case_id: int, assessment_id: int, step_key: str):
     assessment = services.get_assessment(request.user, _case(request, case_id), assessment_id)
     services.close_step(request.user, assessment, step_key)
     return assessment_out(services.assessment_view(request.user, assessment))
 
 
 @router.post("/{case_id}/actions/{item_id}", response=AssessmentOut, url_name="case_action")
-def settle_action(request: HttpRequest, case_id: int, item_id: int, body: SettleIn):
+def settle_action(request: SignedInRequest, case_id: int, item_id: int, body: SettleIn):
     case = _case(request, case_id)
     item = (
         ActionItem.objects.select_related("record__assessment")
@@ -370,7 +373,7 @@ def settle_action(request: HttpRequest, case_id: int, item_id: int, body: Settle
 
 
 @router.get("/{case_id}/plan", response=PlanOut, url_name="case_plan")
-def get_plan(request: HttpRequest, case_id: int):
+def get_plan(request: SignedInRequest, case_id: int):
     found = services.plan(request.user, _case(request, case_id))
     return {
         "items": [plan_item_out(i) for i in found.items],
@@ -379,7 +382,7 @@ def get_plan(request: HttpRequest, case_id: int):
 
 
 @router.post("/{case_id}/plan/items", response={201: PlanItemOut}, url_name="case_plan_item")
-def add_plan_item(request: HttpRequest, case_id: int, body: PlanItemIn):
+def add_plan_item(request: SignedInRequest, case_id: int, body: PlanItemIn):
     item = services.add_plan_item(
         request.user,
         _case(request, case_id),
@@ -394,7 +397,7 @@ def add_plan_item(request: HttpRequest, case_id: int, body: PlanItemIn):
 @router.post(
     "/{case_id}/plan/items/{item_id}", response=PlanItemOut, url_name="case_plan_item_status"
 )
-def settle_plan_item(request: HttpRequest, case_id: int, item_id: int, body: PlanItemStatusIn):
+def settle_plan_item(request: SignedInRequest, case_id: int, item_id: int, body: PlanItemStatusIn):
     item = PlanItem.objects.filter(case=_case(request, case_id), pk=item_id).first()
     if item is None:
         raise Http404
@@ -402,13 +405,13 @@ def settle_plan_item(request: HttpRequest, case_id: int, item_id: int, body: Pla
 
 
 @router.post("/{case_id}/reviews", response={201: ReviewOut}, url_name="case_review")
-def schedule_review(request: HttpRequest, case_id: int, body: CaseReviewIn):
+def schedule_review(request: SignedInRequest, case_id: int, body: CaseReviewIn):
     review = services.schedule_review(request.user, _case(request, case_id), due_on=body.due_on)
     return Status(201, review_out(review))
 
 
 @router.post("/{case_id}/reviews/{review_id}", response=ReviewOut, url_name="case_review_record")
-def record_review(request: HttpRequest, case_id: int, review_id: int, body: ReviewOutcomeIn):
+def record_review(request: SignedInRequest, case_id: int, review_id: int, body: ReviewOutcomeIn):
     review = Review.objects.filter(case=_case(request, case_id), pk=review_id).first()
     if review is None:
         raise Http404
@@ -416,11 +419,11 @@ def record_review(request: HttpRequest, case_id: int, review_id: int, body: Revi
 
 
 @router.get("/{case_id}/messages", response=list[CaseMessageOut], url_name="case_messages")
-def list_messages(request: HttpRequest, case_id: int):
+def list_messages(request: SignedInRequest, case_id: int):
     return [message_out(m) for m in services.messages(request.user, _case(request, case_id))]
 
 
 @router.post("/{case_id}/messages", response={201: CaseMessageOut}, url_name="case_message_create")
-def post_message(request: HttpRequest, case_id: int, body: CaseMessageIn):
+def post_message(request: SignedInRequest, case_id: int, body: CaseMessageIn):
     message = services.post_message(request.user, _case(request, case_id), body.text)
     return Status(201, message_out(message))

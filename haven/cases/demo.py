@@ -205,7 +205,7 @@ def _load_case(school: School, s: Scenario, admin: Any, counselor: Any, sro: Any
         )
 
 
-def _settle_and_close(user: Any, assessment: Any, key: str, **step: Any) -> None:
+def _settle_and_close(user: User, assessment: Any, key: str, **step: Any) -> None:
     services.save_step(user, assessment, key, **step)
     view = services.assessment_view(user, assessment)
     current = next(v for v in view.steps if v.step.key == key)
@@ -273,7 +273,7 @@ def _advance_to(case: Case, reached: str, admin: Any, counselor: Any, sro: Any) 
         )
 
 
-def _load_referral(school: School, teacher: Any) -> None:
+def _load_referral(school: School, teacher: User) -> None:
     if Referral.objects.filter(school=school, referred_by=teacher).exists():
         return
     student = _student(school, 85)

@@ -7,7 +7,7 @@ services it goes through."""
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -21,13 +21,16 @@ from haven.audit import services as audit
 from haven.cases import services
 from haven.cases.models import Case
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 
 def _text(value: Any) -> str:
     """Escaped for reportlab's paragraph markup, line breaks kept."""
     return escape(str(value)).replace("\n", "<br/>")
 
 
-def case_pdf(user: Any, case: Case) -> bytes:
+def case_pdf(user: User, case: Case) -> bytes:
     """The case file of ``case`` as ``user`` may see it (404 if they may not see the case)."""
     case = services.get_case(user, case.pk)
     styles = getSampleStyleSheet()

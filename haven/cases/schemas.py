@@ -4,7 +4,7 @@ turned into them."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Field, Schema
 
@@ -22,6 +22,9 @@ from haven.cases.models import (
     Screening,
 )
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 CompartmentName = Literal["team", "clinical", "law_enforcement"]
 PriorityName = Literal["routine", "high", "urgent"]
 PRIORITY_BY_NAME = {p.name.lower(): p.value for p in Priority}
@@ -33,7 +36,7 @@ class Person(Schema):
     name: str
 
 
-def person(user: Any) -> dict[str, str] | None:
+def person(user: User | None) -> dict[str, str] | None:
     if user is None:
         return None
     return {"username": user.get_username(), "name": getattr(user, "label", user.get_username())}

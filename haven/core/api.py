@@ -15,6 +15,7 @@ from haven.audit import services as audit
 from haven.core import services
 from haven.core.models import School, Section, Student
 from haven.web.api import page
+from haven.web.requests import SignedInRequest
 
 router = Router(tags=["roster"])
 
@@ -124,7 +125,7 @@ def students(
 
 
 @router.get("/students/{student_id}", response=StudentDetailOut)
-def student(request: HttpRequest, student_id: int):
+def student(request: SignedInRequest, student_id: int):
     found = (
         policy.visible_to(request.user, Student)
         .select_related("school")

@@ -13,6 +13,7 @@ from haven.accounts.shell import current_school
 from haven.audit import services as audit
 from haven.core import services
 from haven.core.models import Section, Student
+from haven.web.requests import SignedInRequest
 from haven.web.views import page_of
 
 
@@ -39,7 +40,7 @@ def students(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def student_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     student = (
         policy.visible_to(request.user, Student).filter(pk=pk).select_related("school").first()
     )

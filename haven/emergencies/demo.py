@@ -240,7 +240,7 @@ def _load_incident(school: School, users: dict[str, Any], today: dt.date) -> Non
     recipients = list(audience.recipients(incident).order_by("pk"))
     events: list[IncidentEvent] = []
 
-    def event(minutes: float, kind: str, actor: Any, **data: Any) -> None:
+    def event(minutes: float, kind: str, actor: User, **data: Any) -> None:
         events.append(
             IncidentEvent(incident=incident, kind=kind, actor=actor, at=at(minutes), data=data)
         )

@@ -7,7 +7,7 @@ apps, and none of them reads it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.urls import reverse
@@ -16,6 +16,9 @@ from django.utils.translation import ngettext
 
 from haven.access import policy
 from haven.access.policy import Perm
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class Card:
     tone: str = "routine"  # routine | high | life | done
 
 
-def home_cards(user: Any, school: Any) -> list[Card]:
+def home_cards(user: User, school: Any) -> list[Card]:
     """What needs this person's attention, as cards. Each part of Haven adds its own as it lands."""
     from haven.access.models import BreakGlassGrant
     from haven.core.models import Section, Student
@@ -88,7 +91,7 @@ def home_cards(user: Any, school: Any) -> list[Card]:
     return cards
 
 
-def _tips_card(user: Any, school: Any) -> Card:
+def _tips_card(user: User, school: Any) -> Card:
     """New tips at the school in view (and the district's own), life-safety ones called out."""
     from django.db.models import Count
 
@@ -118,7 +121,7 @@ def _tips_card(user: Any, school: Any) -> Card:
     return Card(_("New tips"), str(new), note, url, tone)
 
 
-def _signals_card(user: Any, school: Any) -> Card:
+def _signals_card(user: User, school: Any) -> Card:
     """Signals from monitoring tools waiting at the school in view: the review queue for
     reviewers, the team's queue of high ones for the rest of the team (the SRO)."""
     from haven.triage.services import queue_counts
@@ -158,7 +161,7 @@ def _visitors_card(school: Any) -> Card:
     return Card(_("Visitors on site"), str(len(present)), note, reverse("visitors:on_site"), tone)
 
 
-def _cases_card(user: Any, school: Any) -> Card:
+def _cases_card(user: User, school: Any) -> Card:
     """Open cases the user may see at the school in view, with follow-up reviews due by today."""
     from django.utils import timezone
 

@@ -3,16 +3,19 @@ alerts) are pushed the moment they are sent."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from haven.notify.services import user_group
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 
 @database_sync_to_async
-def _allowed(user: Any, session: Any) -> bool:
+def _allowed(user: User, session: Any) -> bool:
     from haven.accounts import second_factor
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -18,6 +18,9 @@ from django.db import transaction
 from haven.core.fields import shared_ciphertexts
 from haven.notify import outbox
 from haven.notify.models import Notification
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -82,5 +85,5 @@ def _push(items: list[tuple[int, int, str, str, bool]]) -> None:
             log.warning("could not push notification %s", note_id, exc_info=True)
 
 
-def unread(user: Any):  # type: ignore[no-untyped-def]
+def unread(user: User):  # type: ignore[no-untyped-def]
     return Notification.objects.filter(user=user, read_at__isnull=True)

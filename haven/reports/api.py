@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from haven.reports import exports, services
+from haven.web.requests import SignedInRequest
 
 router = Router(tags=["reports"])
 
@@ -26,7 +27,7 @@ class ReportQuery(Schema):
     format: str = Field("json", max_length=10)
 
 
-def _answer(request: HttpRequest, area: str, query: ReportQuery) -> Any:
+def _answer(request: SignedInRequest, area: str, query: ReportQuery) -> Any:
     if query.format not in ("json", "csv"):
         raise ValidationError({"format": "“json” or “csv”."})
     params = {
@@ -49,13 +50,13 @@ def _answer(request: HttpRequest, area: str, query: ReportQuery) -> Any:
 
 
 @router.get("/tips", response=dict[str, Any])
-def report_tips(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+def report_tips(request: SignedInRequest, query: Query[ReportQuery]) -> Any:
     """The tip-line figures (see docs/reports.md)."""
     return _answer(request, "tips", query)
 
 
 @router.get("/cases", response=dict[str, Any])
-def report_cases(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+def report_cases(request: SignedInRequest, query: Query[ReportQuery]) -> Any:
     """Cases by type, classification, referral source, status; equity against enrolment."""
     if query.category:
         raise ValidationError({"category": "The cases report has no category filter."})
@@ -63,7 +64,7 @@ def report_cases(request: HttpRequest, query: Query[ReportQuery]) -> Any:
 
 
 @router.get("/drills", response=dict[str, Any])
-def report_drills(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+def report_drills(request: SignedInRequest, query: Query[ReportQuery]) -> Any:
     """One row per school and drill requirement: required, done, status."""
     if query.category:
         raise ValidationError({"category": "The drills report has no category filter."})

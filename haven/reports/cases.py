@@ -17,7 +17,7 @@ so the equity figures are by grade and school.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
@@ -29,6 +29,9 @@ from haven.cases.models import Status as CaseStatus
 from haven.core.models import Student
 from haven.reports.filters import Filters
 from haven.reports.stats import Minutes, percentiles
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 #: CSTAG's substantive classifications (the "substantive" equity measure counts both).
 SUBSTANTIVE = ("serious_substantive", "very_serious_substantive")
@@ -44,13 +47,13 @@ def threshold() -> int:
     return int(getattr(settings, "HAVEN_REPORT_SUPPRESS_BELOW", 10))
 
 
-def cases_in_scope(user: Any, filters: Filters) -> QuerySet[Case]:
+def cases_in_scope(user: User, filters: Filters) -> QuerySet[Case]:
     """Cases of the filter's schools (among those the user may see) opened in the period."""
     qs = Case.objects.filter(policy.report_q(user, "cases"), school__in=filters.school_ids)
     return qs.filter(opened_at__gte=filters.start, opened_at__lt=filters.end).order_by()
 
 
-def case_report(user: Any, filters: Filters) -> dict[str, Any]:
+def case_report(user: User, filters: Filters) -> dict[str, Any]:
     """The cases figures for ``filters`` (see docs/reports.md)."""
     cases = cases_in_scope(user, filters)
     type_rank = Case._meta.get_field("type_index").rank(CaseType.values)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ reaches the number), ``not_scheduled`` (it does not)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -16,6 +16,9 @@ from haven.emergencies.drills import compliance as drill_compliance
 from haven.emergencies.drills import services as drill_calendar
 from haven.emergencies.models import Drill
 from haven.reports.filters import Filters, year_label
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 STATUSES = ("done", "scheduled", "not_scheduled", "out_of_compliance")
 
@@ -30,7 +33,7 @@ def status_of(line: drill_compliance.Line, today: dt.date) -> str:
     return "not_scheduled"
 
 
-def drill_report(user: Any, filters: Filters, *, today: dt.date | None = None) -> dict[str, Any]:
+def drill_report(user: User, filters: Filters, *, today: dt.date | None = None) -> dict[str, Any]:
     """One row per school and requirement, for the school year of ``filters`` (the year a date
     range starts in, when a range is given). Queries: the requirements and the drills once per
     district, whatever the number of schools."""

@@ -4,7 +4,7 @@ of the API as CSV, and the whole report as a PDF with its filters, period and wh
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -20,6 +20,9 @@ from haven.reports.charts import bar_chart
 from haven.reports.filters import Filters
 from haven.reports.tables import Table
 from haven.web import csv as safe_csv
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 
 def table_csv(table: Table) -> str:
@@ -65,7 +68,7 @@ def _text(value: Any) -> str:
     return escape(str(value))
 
 
-def report_pdf(user: Any, area: str, filters: Filters, tables: list[Table]) -> bytes:
+def report_pdf(user: User, area: str, filters: Filters, tables: list[Table]) -> bytes:
     """The report as a PDF: its title, filters, period, who generated it and when, then each
     table with its chart."""
     styles = getSampleStyleSheet()

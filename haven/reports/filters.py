@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 
 from haven.access import policy
 from haven.core.models import School
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 #: A report covers at most this many days (ten school years).
 MAX_DAYS = 3660
@@ -123,7 +126,7 @@ class Filters:
 
 
 def read(
-    user: Any,
+    user: User,
     area: str,
     query: Mapping[str, Any],
     *,

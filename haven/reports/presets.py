@@ -14,7 +14,7 @@ record are listed under ``not_recorded`` with the reason, never guessed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count
 
@@ -22,6 +22,9 @@ from haven.reports.filters import Filters
 from haven.reports.tips import tip_report, tips_in_scope
 from haven.reports.training import training_report
 from haven.tips.models import Disposition
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 #: Dispositions that count as misuse of the tip line.
 MISUSE = (Disposition.PRANK, Disposition.FALSE)
@@ -35,7 +38,7 @@ def _by_category_month(figures: dict[str, Any]) -> dict[str, dict[str, int]]:
     return out
 
 
-def _misuse_by_category(user: Any, filters: Filters) -> dict[str, dict[str, int]]:
+def _misuse_by_category(user: User, filters: Filters) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for row in (
         tips_in_scope(user, filters)
@@ -48,7 +51,7 @@ def _misuse_by_category(user: Any, filters: Filters) -> dict[str, dict[str, int]
     return {k: {str(d): n for d, n in v.items()} for k, v in out.items()}
 
 
-def colorado_report(user: Any, filters: Filters) -> dict[str, Any]:
+def colorado_report(user: User, filters: Filters) -> dict[str, Any]:
     """Colorado's Safe2Tell items (Haven's reading of C.R.S. 24-31-611(1)(a)-(f))."""
     figures = tip_report(user, filters)
     return {
@@ -78,7 +81,7 @@ def colorado_report(user: Any, filters: Filters) -> dict[str, Any]:
     }
 
 
-def pennsylvania_report(user: Any, filters: Filters) -> dict[str, Any]:
+def pennsylvania_report(user: User, filters: Filters) -> dict[str, Any]:
     """Pennsylvania's Safe2Say items (Haven's reading of Act 44 of 2018's annual report)."""
     figures = tip_report(user, filters)
     trained = training_report(user, filters)

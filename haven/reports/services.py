@@ -5,7 +5,7 @@ is audited (what was asked for, never a figure or a name)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -22,6 +22,9 @@ from haven.reports.tips import categories, tip_report
 from haven.reports.training import training_report
 from haven.reports.visits import visit_report
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 AREAS = ("tips", "cases", "drills", "visits", "training", "safe2tell", "safe2say")
 #: Areas filtered by tip category.
 TIP_AREAS = ("tips", "safe2tell", "safe2say")
@@ -37,7 +40,7 @@ _BUILD: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def areas_for(user: Any) -> list[str]:
+def areas_for(user: User) -> list[str]:
     """The report areas the user may open."""
     return [area for area in AREAS if policy.may_see_report(user, area) and installed(area)]
 
@@ -47,12 +50,12 @@ def installed(area: str) -> bool:
     return area not in ("training", "safe2say") or apps.is_installed("haven.training")
 
 
-def require_area(user: Any, area: str) -> None:
+def require_area(user: User, area: str) -> None:
     if area not in _BUILD or not policy.may_see_report(user, area) or not installed(area):
         raise PermissionDenied(_("You may not see this report."))
 
 
-def read_filters(user: Any, area: str, query: Mapping[str, Any]) -> report_filters.Filters:
+def read_filters(user: User, area: str, query: Mapping[str, Any]) -> report_filters.Filters:
     """The caller's filters for ``area``, checked (a ValidationError names the bad field)."""
     require_area(user, area)
     return report_filters.read(
@@ -61,7 +64,7 @@ def read_filters(user: Any, area: str, query: Mapping[str, Any]) -> report_filte
 
 
 def build(
-    user: Any, area: str, query: Mapping[str, Any], *, export: str = ""
+    user: User, area: str, query: Mapping[str, Any], *, export: str = ""
 ) -> tuple[report_filters.Filters, dict[str, Any]]:
     """The ``area`` report for ``query``, audited as a view (or as an export in ``export``'s
     format) in the same transaction as its reads."""

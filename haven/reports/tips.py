@@ -12,7 +12,7 @@ school's limit (by number, never by content). Months are the district's local ca
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Case,
@@ -36,6 +36,9 @@ from haven.reports.models import TipFigure
 from haven.reports.stats import Minutes, bucketed_percentiles
 from haven.tips.models import Category, Disposition, SchoolTipSettings
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 #: The limits a school without its own settings has (the tips app's defaults).
 DEFAULT_LIFE_SAFETY_MINUTES = SchoolTipSettings._meta.get_field("life_safety_ack_minutes").default
 DEFAULT_ROUTINE_HOURS = SchoolTipSettings._meta.get_field("routine_ack_hours").default
@@ -49,7 +52,7 @@ def categories() -> list[str]:
     return list(Category.values)
 
 
-def tips_in_scope(user: Any, filters: Filters) -> QuerySet[TipFigure]:
+def tips_in_scope(user: User, filters: Filters) -> QuerySet[TipFigure]:
     """The figures of the tips the report counts: of the schools in the filter the user may see
     (and, for a report of every school by a district-wide role, the district page's tips), sent in
     the period, of the category."""
@@ -106,7 +109,7 @@ def _ack_minutes(now: dt.datetime) -> Any:
     )
 
 
-def tip_report(user: Any, filters: Filters, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def tip_report(user: User, filters: Filters, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """The tip-line figures for ``filters`` (see docs/reports.md for each definition)."""
     now = now or timezone.now()
     tips = tips_in_scope(user, filters)

@@ -5,15 +5,18 @@ that has not ended). Counts only: no one's name."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from haven.accounts.models import role_label
 from haven.reports.filters import Filters
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def training_report(user: Any, filters: Filters) -> dict[str, Any]:
+
+def training_report(user: User, filters: Filters) -> dict[str, Any]:
     """Completion per school of the filter and role (a few queries per school)."""
     from haven.training import services as training
 

@@ -20,11 +20,12 @@ from haven.reports.charts import bar_svg
 from haven.reports.filters import school_year_of, year_label
 from haven.reports.tables import tables_for
 from haven.tips.models import Category
+from haven.web.requests import SignedInRequest
 
 
 @never_cache
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     areas = services.areas_for(request.user)
     if not areas:
         raise PermissionDenied
@@ -54,7 +55,7 @@ def _filter_context(request: HttpRequest, area: str) -> dict[str, Any]:
 
 @never_cache
 @login_required
-def report(request: HttpRequest, area: str) -> HttpResponse:
+def report(request: SignedInRequest, area: str) -> HttpResponse:
     services.require_area(request.user, area)
     context = _filter_context(request, area)
     try:
@@ -95,7 +96,7 @@ def report(request: HttpRequest, area: str) -> HttpResponse:
 
 @never_cache
 @login_required
-def table_csv(request: HttpRequest, area: str, table: str) -> HttpResponse:
+def table_csv(request: SignedInRequest, area: str, table: str) -> HttpResponse:
     services.require_area(request.user, area)
     try:
         filters, figures = services.build(request.user, area, request.GET, export=f"csv:{table}")
@@ -111,7 +112,7 @@ def table_csv(request: HttpRequest, area: str, table: str) -> HttpResponse:
 
 @never_cache
 @login_required
-def report_pdf(request: HttpRequest, area: str) -> HttpResponse:
+def report_pdf(request: SignedInRequest, area: str) -> HttpResponse:
     services.require_area(request.user, area)
     try:
         filters, figures = services.build(request.user, area, request.GET, export="pdf")

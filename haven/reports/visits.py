@@ -12,7 +12,7 @@ agree to the hundredth.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Avg, Count, F, Q, QuerySet
@@ -26,6 +26,9 @@ from haven.visitors.forms import PURPOSES
 from haven.visitors.models import Outcome, Visit
 from haven.volunteers import hours
 from haven.volunteers.models import VolunteerVisit
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 #: The key of a reason the desk wrote itself (counted, never shown).
 WRITTEN = "written_by_desk"
@@ -48,14 +51,14 @@ def reasons() -> dict[str, str]:
     return found
 
 
-def visits_in_scope(user: Any, filters: Filters) -> QuerySet[Visit]:
+def visits_in_scope(user: User, filters: Filters) -> QuerySet[Visit]:
     qs = Visit.objects.filter(policy.report_q(user, "visits", "school"))
     if filters.school is not None:
         qs = qs.filter(school=filters.school)
     return qs.filter(checked_in_at__gte=filters.start, checked_in_at__lt=filters.end).order_by()
 
 
-def visit_report(user: Any, filters: Filters) -> dict[str, Any]:
+def visit_report(user: User, filters: Filters) -> dict[str, Any]:
     """The front desk's figures for ``filters`` (see docs/reports.md)."""
     visits = visits_in_scope(user, filters)
     alert = ~Q(outcome=Outcome.CLEAR)

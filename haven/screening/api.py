@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Router, Schema
 from pydantic import Field
 
 from haven.access import policy
 from haven.access.policy import Perm
 from haven.screening import services
+from haven.web.requests import SignedInRequest
 
 router = Router(tags=["screening"])
 
@@ -42,7 +43,7 @@ class ScreeningOut(Schema):
 
 
 @router.post("", response=ScreeningOut, url_name="screenings")
-def create_screening(request: HttpRequest, body: ScreeningIn) -> dict[str, object]:
+def create_screening(request: SignedInRequest, body: ScreeningIn) -> dict[str, object]:
     if not policy.has_perm(request.user, Perm.SCREENING_VIEW):
         raise Http404
     screening = services.screen(

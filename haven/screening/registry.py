@@ -38,7 +38,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -47,6 +47,9 @@ from haven.audit import services as audit
 from haven.core.problems import Problem, Refused
 from haven.screening.models import Registrant, RegistryImport
 from haven.screening.names import normalise, parse_full
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 COLUMNS = (
     "record_id",
@@ -133,7 +136,7 @@ def import_registry(
     path: Path | str,
     *,
     strict: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a registry file (see the module's docstring). Raises :class:`RegistryError` when the
@@ -381,7 +384,7 @@ def _replace(
     *,
     records: int,
     skipped: int,
-    actor: Any,
+    actor: User | None,
 ) -> Jurisdiction:
     """Replace one jurisdiction's records by the spooled rows, in one transaction."""
     qn = connection.ops.quote_name

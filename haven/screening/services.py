@@ -18,7 +18,7 @@ import datetime as dt
 import threading
 from array import array
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,6 +29,9 @@ from haven.audit import services as audit
 from haven.screening.matcher import Builder, Hit, Index, Query, Record, overall
 from haven.screening.models import Registrant, RegistryImport, Screening
 from haven.screening.names import tokens
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_NAME = 200
 MAX_MATCHES = 20  # the most alike; a common name typed by hand can have more
@@ -174,7 +177,7 @@ def screen(
     middle_name: str = "",
     dob_typed_by_hand: bool = False,
     *,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Screening:
     """Screen a person against the registry and store the result (see the module's docstring).
 

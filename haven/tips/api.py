@@ -18,6 +18,7 @@ from haven.access import policy
 from haven.tips import services, throttle
 from haven.tips.models import Category, Disposition, Tip
 from haven.web.api import page, parse, read_body, read_data, request_body
+from haven.web.requests import SignedInRequest
 
 log = logging.getLogger(__name__)
 
@@ -330,11 +331,11 @@ def _summary(tip: Tip) -> dict[str, Any]:
     }
 
 
-def _visible(request: HttpRequest, tip_id: int) -> Tip:
+def _visible(request: SignedInRequest, tip_id: int) -> Tip:
     return policy.get_visible_or_404(request.user, Tip.objects.select_related("school"), tip_id)
 
 
-def _detail(request: HttpRequest, tip: Tip) -> dict[str, Any]:
+def _detail(request: SignedInRequest, tip: Tip) -> dict[str, Any]:
     messages = [
         {
             "id": m.pk,
@@ -374,7 +375,7 @@ def _detail(request: HttpRequest, tip: Tip) -> dict[str, Any]:
 
 @staff.get("", response=list[TipSummary], url_name="tips")
 def list_tips(
-    request: HttpRequest,
+    request: SignedInRequest,
     school: str | None = None,
     status: str | None = None,
     category: str | None = None,
@@ -402,14 +403,14 @@ def list_tips(
 
 
 @staff.get("/{tip_id}", response=TipDetail, url_name="tip")
-def get_tip(request: HttpRequest, tip_id: int):
+def get_tip(request: SignedInRequest, tip_id: int):
     tip = _visible(request, tip_id)
     services.open_tip(request.user, tip)
     return _detail(request, tip)
 
 
 @staff.post("/{tip_id}/acknowledge", response=TipSummary, url_name="tip_acknowledge")
-def acknowledge_tip(request: HttpRequest, tip_id: int):
+def acknowledge_tip(request: SignedInRequest, tip_id: int):
     return _summary(services.acknowledge(request.user, _visible(request, tip_id)))
 
 
@@ -419,7 +420,7 @@ def acknowledge_tip(request: HttpRequest, tip_id: int):
     url_name="tip_messages",
     openapi_extra=request_body(StaffMessageIn),
 )
-def message_tip(request: HttpRequest, tip_id: int):
+def message_tip(request: SignedInRequest, tip_id: int):
     """A question to the reporter, or (``internal``) a note among responders."""
     tip = _visible(request, tip_id)
     payload = read_body(request, StaffMessageIn)
@@ -445,7 +446,7 @@ def message_tip(request: HttpRequest, tip_id: int):
     url_name="tip_close",
     openapi_extra=request_body(CloseIn),
 )
-def close_tip(request: HttpRequest, tip_id: int):
+def close_tip(request: SignedInRequest, tip_id: int):
     """Close the tip with its disposition (case opened, referred, resolved, unfounded, prank)."""
     tip = _visible(request, tip_id)
     payload = read_body(request, CloseIn)

@@ -52,6 +52,7 @@ from haven.tips.forms import (
 )
 from haven.tips.models import Category, Message, SavedReply, Status, Tip
 from haven.web.forms import add_service_errors
+from haven.web.requests import SignedInRequest
 
 OPEN = [Status.NEW, Status.ACKNOWLEDGED, Status.TRIAGED]
 PER_PAGE = 50
@@ -114,7 +115,7 @@ def _scoped(request: HttpRequest, where: str) -> tuple[Any, Any]:
 
 @never_cache
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: SignedInRequest) -> HttpResponse:
     """The tips that need attention first: open life-safety tips, then new ones, then the rest."""
     _require_tips(request)
     user = request.user
@@ -322,7 +323,7 @@ def _saved_replies(tip: Tip) -> list[SavedReply]:
     )
 
 
-def _detail(request: HttpRequest, tip: Tip, *, status: int = 200, **forms: Any) -> HttpResponse:
+def _detail(request: SignedInRequest, tip: Tip, *, status: int = 200, **forms: Any) -> HttpResponse:
     """Render one tip (recording the read), with any bound forms that carry errors."""
     services.open_tip(request.user, tip)
     user = request.user
@@ -373,7 +374,7 @@ def _life_reason(tip: Tip) -> str:
 
 @never_cache
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return _detail(request, _visible(request, pk))
 
 
@@ -387,7 +388,7 @@ def _back(tip: Tip) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def acknowledge(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     was_new = tip.status == Status.NEW
     services.acknowledge(request.user, tip)
@@ -401,7 +402,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def triaged(request: HttpRequest, pk: int) -> HttpResponse:
+def triaged(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     services.mark_triaged(request.user, tip)
     messages.success(request, _("Marked as triaged."))
@@ -411,7 +412,7 @@ def triaged(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def close(request: HttpRequest, pk: int) -> HttpResponse:
+def close(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     form = CloseForm(request.POST)
     if form.is_valid():
@@ -428,7 +429,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def reopen(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     if tip.status != Status.CLOSED:
         messages.info(request, _("This tip is not closed."))
@@ -441,7 +442,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def message(request: HttpRequest, pk: int) -> HttpResponse:
+def message(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     form = StaffMessageForm(request.POST, saved_replies=_saved_replies(tip))
     if form.is_valid():
@@ -471,7 +472,7 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
+def assign(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     form = AssignForm(request.POST, people=_responders(tip))
     if form.is_valid():
@@ -488,7 +489,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def link(request: HttpRequest, pk: int) -> HttpResponse:
+def link(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     form = LinkForm(request.POST)
     if form.is_valid():
@@ -510,7 +511,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def reveal_contact(request: HttpRequest, pk: int) -> HttpResponse:
+def reveal_contact(request: SignedInRequest, pk: int) -> HttpResponse:
     """Show a confidential reporter's name and contact once, in this answer only (audited)."""
     tip = _visible(request, pk)
     contact = services.reveal_contact(request.user, tip)
@@ -520,7 +521,7 @@ def reveal_contact(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
+def legal_hold(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     form = HoldForm(request.POST)
     hold = form.is_valid() and form.cleaned_data["hold"]
@@ -534,7 +535,7 @@ def legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def download(request: HttpRequest, pk: int, token: str) -> FileResponse:
+def download(request: SignedInRequest, pk: int, token: str) -> FileResponse:
     """The cleaned copy of an attachment (image metadata removed), always as a download: never
     rendered by the browser from Haven's origin."""
     tip = _visible(request, pk)
@@ -581,7 +582,7 @@ def _service_error(request: HttpRequest, error: ValidationError) -> None:
 @never_cache
 @login_required
 @require_POST
-def group_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def group_acknowledge(request: SignedInRequest, pk: int) -> HttpResponse:
     """Acknowledge every new tip of the group at once (escalation stops for the group)."""
     tip = _visible(request, pk)
     count = services.acknowledge_group(request.user, tip)
@@ -603,7 +604,7 @@ def group_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def group_message(request: HttpRequest, pk: int) -> HttpResponse:
+def group_message(request: SignedInRequest, pk: int) -> HttpResponse:
     """The same message to every reporter of the group, each in their own dialogue."""
     tip = _visible(request, pk)
     form = GroupMessageForm(request.POST)
@@ -634,7 +635,7 @@ def group_message(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def group_close(request: HttpRequest, pk: int) -> HttpResponse:
+def group_close(request: SignedInRequest, pk: int) -> HttpResponse:
     """Close every open tip of the group with one disposition."""
     tip = _visible(request, pk)
     form = GroupCloseForm(request.POST, prefix="group")
@@ -655,7 +656,7 @@ def group_close(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def group_leave(request: HttpRequest, pk: int) -> HttpResponse:
+def group_leave(request: SignedInRequest, pk: int) -> HttpResponse:
     """Move a wrongly grouped tip out of its group (audited)."""
     tip = _visible(request, pk)
     try:
@@ -670,7 +671,7 @@ def group_leave(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def group_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def group_merge(request: SignedInRequest, pk: int) -> HttpResponse:
     """Put another tip's group into this tip's group (audited)."""
     tip = _visible(request, pk)
     form = MergeForm(request.POST, prefix="merge")

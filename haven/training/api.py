@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -19,6 +19,7 @@ from haven.access import policy
 from haven.core.models import School
 from haven.training import services
 from haven.training.models import Module
+from haven.web.requests import SignedInRequest
 
 router = Router(tags=["training"])
 
@@ -105,7 +106,7 @@ def _language(lang: str | None) -> str:
     return current if current in ("en", "es") else "en"
 
 
-def _require_learner(request: HttpRequest) -> None:
+def _require_learner(request: SignedInRequest) -> None:
     if not (policy.may_take_training(request.user) or policy.may_oversee_training(request.user)):
         raise PermissionDenied("Training is for staff with a role at a school.")
 
@@ -130,7 +131,7 @@ def _summary(module: Module, language: str) -> dict:
 
 
 @router.get("/modules", response=list[ModuleOut], url_name="training_modules")
-def list_modules(request: HttpRequest, lang: Language | None = None):
+def list_modules(request: SignedInRequest, lang: Language | None = None):
     """Every active module (titles in ``lang``, else the caller's language)."""
     _require_learner(request)
     language = _language(lang)
@@ -138,7 +139,7 @@ def list_modules(request: HttpRequest, lang: Language | None = None):
 
 
 @router.get("/modules/{slug}", response=ModuleDetailOut, url_name="training_module")
-def get_module(request: HttpRequest, slug: str, lang: Language | None = None):
+def get_module(request: SignedInRequest, slug: str, lang: Language | None = None):
     """A module's sections and its post-test questions (never which answer is right)."""
     _require_learner(request)
     module = _found(slug)
@@ -168,7 +169,9 @@ def get_module(request: HttpRequest, slug: str, lang: Language | None = None):
     response={201: AttemptOut},
     url_name="training_attempts",
 )
-def take_test(request: HttpRequest, slug: str, payload: AttemptIn, lang: Language | None = None):
+def take_test(
+    request: SignedInRequest, slug: str, payload: AttemptIn, lang: Language | None = None
+):
     """Answer a module's pre- or post-test in one step. 201 with the score, whether it passed and
     the right answers with why; a passed post-test completes the module for the caller. 403 for a
     module not assigned to the caller, 409 while an attempt begun on the page is in progress,
@@ -194,7 +197,7 @@ def take_test(request: HttpRequest, slug: str, payload: AttemptIn, lang: Languag
 
 
 @router.get("/me", response=list[AssignmentOut], url_name="training_me")
-def my_assignments(request: HttpRequest):
+def my_assignments(request: SignedInRequest):
     """The caller's own assignments and where each stands today."""
     _require_learner(request)
     return [
@@ -213,7 +216,7 @@ def my_assignments(request: HttpRequest):
 
 
 @router.get("/compliance", response=ComplianceOut, url_name="training_compliance")
-def compliance(request: HttpRequest, school: str = Query(..., description="School slug")):  # type: ignore[type-arg]
+def compliance(request: SignedInRequest, school: str = Query(..., description="School slug")):  # type: ignore[type-arg]
     """Completion per role at a school: people assigned, done (every assignment), overdue (any),
     and the percentage done, against the district's target. A school administrator: their
     schools; a district administrator: every school of the district; anyone else: 403, and a

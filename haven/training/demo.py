@@ -148,7 +148,7 @@ def load(district: Any) -> dict[str, int]:
     return {"assignments": assignments, "completions": Completion.objects.count()}
 
 
-def _attempt(user: Any, module: Module, when: dt.datetime, passed: bool) -> None:
+def _attempt(user: User, module: Module, when: dt.datetime, passed: bool) -> None:
     questions = services.questions_for(module, "post")
     right = len(questions) if passed else max(len(questions) // 2, 1)
     answers = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,14 +30,17 @@ from haven.training import services
 from haven.training import status as st
 from haven.training.models import Assignment, Reminder
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 BEFORE = (1, 7, 14)  # days before the due date, nearest first
 
 
-def _language(user: Any) -> str:
+def _language(user: User) -> str:
     return user.preferred_language or settings.LANGUAGE_CODE
 
 
-def _once(user: Any, key: str) -> bool:
+def _once(user: User, key: str) -> bool:
     """Record that ``key`` was sent to ``user``; False when it already was."""
     try:
         with transaction.atomic():
@@ -85,7 +88,7 @@ def send_reminders(on: dt.date | None = None) -> int:
     return sent
 
 
-def _remind(user: Any, row: services.Row, kind: str, day: dt.date) -> None:
+def _remind(user: User, row: services.Row, kind: str, day: dt.date) -> None:
     a, standing = row.assignment, row.standing
     module = a.requirement.module
     language = _language(user)

@@ -13,7 +13,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -37,6 +37,9 @@ from haven.training.models import (
     Requirement,
     TrainingPolicy,
 )
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 DEFAULT_PASS_MARK = 80
 DEFAULT_TARGET = 80
@@ -96,25 +99,25 @@ def training_policy(district_id: int | None) -> TrainingPolicy:
     return found or TrainingPolicy(pass_mark=DEFAULT_PASS_MARK, target=DEFAULT_TARGET)
 
 
-def _district_of(user: Any) -> int | None:
+def _district_of(user: User) -> int | None:
     districts = sorted(policy.districts_of(user))
     return districts[0] if districts else None
 
 
-def pass_mark(module: Module, user: Any) -> int:
+def pass_mark(module: Module, user: User) -> int:
     return module.pass_mark or training_policy(_district_of(user)).pass_mark
 
 
 # --- assignments ----------------------------------------------------------------------------------
 
 
-def _assigned_to(user: Any) -> models.QuerySet[Assignment]:
+def _assigned_to(user: User) -> models.QuerySet[Assignment]:
     return Assignment.objects.filter(user=user, requirement__active=True).select_related(
         "requirement", "requirement__module", "school"
     )
 
 
-def is_assigned(user: Any, module: Module) -> bool:
+def is_assigned(user: User, module: Module) -> bool:
     """A module is assigned when a requirement names it for the person, or when the person has
     an hours requirement (every module counts toward it)."""
     mine = _assigned_to(user)
@@ -192,7 +195,7 @@ def rows_for(assignments: Iterable[Assignment], on: dt.date | None = None) -> li
     return [Row(a, st.standing(a, found[a.user_id], day)) for a in assignments]
 
 
-def my_rows(user: Any, on: dt.date | None = None) -> list[Row]:
+def my_rows(user: User, on: dt.date | None = None) -> list[Row]:
     """The caller's own assignments with where each stands (no audit: one's own record)."""
     rows = rows_for(_assigned_to(user).order_by("due_on", "pk"), on)
     order = {st.OVERDUE: 0, st.EXPIRING: 1, st.IN_PROGRESS: 2, st.NOT_STARTED: 3, st.DONE: 4}
@@ -200,7 +203,7 @@ def my_rows(user: Any, on: dt.date | None = None) -> list[Row]:
 
 
 @transaction.atomic
-def extend_due(actor: Any, assignment: Assignment, to: dt.date, reason: str) -> Assignment:
+def extend_due(actor: User, assignment: Assignment, to: dt.date, reason: str) -> Assignment:
     """Give someone more time: a new due date (later than today) with a reason; audited."""
     if not policy.may_extend_training_due(actor, assignment):
         raise PermissionDenied(_("You may not extend this due date."))
@@ -235,7 +238,7 @@ def extend_due(actor: Any, assignment: Assignment, to: dt.date, reason: str) -> 
 # --- tests ----------------------------------------------------------------------------------------
 
 
-def _in_progress(user: Any, module: Module, kind: str) -> Attempt | None:
+def _in_progress(user: User, module: Module, kind: str) -> Attempt | None:
     since = timezone.now() - dt.timedelta(minutes=ATTEMPT_MINUTES)
     return (
         Attempt.objects.filter(
@@ -251,7 +254,7 @@ def _check_kind(kind: str) -> None:
         raise ValidationError({"kind": _("Choose pre or post.")})
 
 
-def _lock_learner(user: Any) -> None:
+def _lock_learner(user: User) -> None:
     """Serialise one person's test submissions (two tabs, a double click)."""
     from django.contrib.auth import get_user_model
 
@@ -259,7 +262,7 @@ def _lock_learner(user: Any) -> None:
 
 
 @transaction.atomic
-def start_attempt(user: Any, module: Module, kind: str) -> Attempt:
+def start_attempt(user: User, module: Module, kind: str) -> Attempt:
     """Open a test on the page: the questions it draws, in progress until submitted (or
     :data:`ATTEMPT_MINUTES` pass). An attempt already in progress is returned, not doubled."""
     _check_kind(kind)
@@ -291,7 +294,7 @@ class Feedback:
 
 @transaction.atomic
 def submit(
-    user: Any,
+    user: User,
     module: Module,
     kind: str,
     answers: dict[str, str],
@@ -404,7 +407,7 @@ def feedback(attempt: Attempt, language: str) -> list[Feedback]:
 # --- records of others ----------------------------------------------------------------------------
 
 
-def transcript(viewer: Any, person: Any) -> dict[str, Any]:
+def transcript(viewer: User, person: User) -> dict[str, Any]:
     """A person's assignments, completions and certificates. Someone else's is read only by an
     overseer (the policy) and audited; one's own is not."""
     if not policy.may_see_training_record(viewer, person):
@@ -430,7 +433,7 @@ def transcript(viewer: Any, person: Any) -> dict[str, Any]:
         }
 
 
-def completion_for(viewer: Any, pk: int) -> Completion | None:
+def completion_for(viewer: User, pk: int) -> Completion | None:
     """A completion the viewer may see (their own, or an overseen person's: audited)."""
     found = (
         policy.visible_to(viewer, Completion).select_related("module", "user").filter(pk=pk).first()
@@ -451,8 +454,8 @@ def completion_for(viewer: Any, pk: int) -> Completion | None:
 
 @transaction.atomic
 def add_certificate(
-    actor: Any,
-    person: Any,
+    actor: User,
+    person: User,
     *,
     kind: str,
     issuer: str,
@@ -507,7 +510,7 @@ def add_certificate(
     return cert
 
 
-def certificate_for(viewer: Any, pk: int) -> ExternalCertificate | None:
+def certificate_for(viewer: User, pk: int) -> ExternalCertificate | None:
     found = policy.visible_to(viewer, ExternalCertificate).filter(pk=pk).first()
     if found is not None:
         audit.record(
@@ -564,7 +567,7 @@ def per_role(rows: list[Row]) -> list[RoleCount]:
     return sorted(counts.values(), key=lambda c: role_rank(c.role))
 
 
-def compliance(viewer: Any, school: Any, on: dt.date | None = None) -> dict[str, Any]:
+def compliance(viewer: User, school: Any, on: dt.date | None = None) -> dict[str, Any]:
     """Completion per role at ``school`` against the district's target; audited (it lists how
     many of the school's staff are behind)."""
     if not policy.may_oversee_training(viewer, school):
@@ -626,7 +629,7 @@ def attendees(school: Any, module: Module) -> list[Any]:
 
 @transaction.atomic
 def record_attendance(
-    actor: Any, school: Any, module: Module, people: Iterable[int], on: dt.date
+    actor: User, school: Any, module: Module, people: Iterable[int], on: dt.date
 ) -> list[Completion]:
     """Record that these people attended an in-person session of ``module`` on ``on`` (for
     modules a state requires in person, like the Standard Response Protocol roles): each gets a

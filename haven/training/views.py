@@ -9,7 +9,7 @@ Every decision is the policy's (404 for what the user may not reach); every chan
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -34,7 +34,11 @@ from haven.training import status as st
 from haven.training.forms import CertificateForm, ExtendForm, SummaryForm
 from haven.training.models import Assignment, Attempt, Module
 from haven.web import csv as csv_out
+from haven.web.requests import SignedInRequest
 from haven.web.views import submit
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 
 def _language() -> str:
@@ -67,7 +71,7 @@ def _render(
 
 @login_required
 @never_cache
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: SignedInRequest) -> HttpResponse:
     _learner(request)
     language = _language()
     rows = services.my_rows(request.user)
@@ -95,7 +99,7 @@ def _module_or_404(request: HttpRequest, slug: str) -> Module:
 
 @login_required
 @never_cache
-def module_page(request: HttpRequest, slug: str) -> HttpResponse:
+def module_page(request: SignedInRequest, slug: str) -> HttpResponse:
     module = _module_or_404(request, slug)
     text = services.text_of(module, _language())
     sections = [
@@ -121,7 +125,7 @@ def module_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def start(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+def start(request: SignedInRequest, slug: str, kind: str) -> HttpResponse:
     module = _module_or_404(request, slug)
     if kind not in Attempt.Kind.values:
         raise Http404
@@ -135,7 +139,7 @@ def start(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
 
 @login_required
 @never_cache
-def attempt(request: HttpRequest, pk: int) -> HttpResponse:
+def attempt(request: SignedInRequest, pk: int) -> HttpResponse:
     _learner(request)
     found = policy.visible_to(request.user, Attempt).select_related("module").filter(pk=pk).first()
     if found is None:
@@ -195,7 +199,7 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _transcript_page(request: HttpRequest, person: Any) -> HttpResponse:
+def _transcript_page(request: SignedInRequest, person: User) -> HttpResponse:
     data = services.transcript(request.user, person)
     language = _language()
     titles = {m.pk: services.text_of(m, language).title for m in services.modules()}
@@ -216,14 +220,14 @@ def _transcript_page(request: HttpRequest, person: Any) -> HttpResponse:
 
 @login_required
 @never_cache
-def transcript(request: HttpRequest) -> HttpResponse:
+def transcript(request: SignedInRequest) -> HttpResponse:
     _learner(request)
     return _transcript_page(request, request.user)
 
 
 @login_required
 @never_cache
-def person(request: HttpRequest, user_id: int) -> HttpResponse:
+def person(request: SignedInRequest, user_id: int) -> HttpResponse:
     found = get_user_model().objects.filter(pk=user_id).first()
     if found is None or not policy.may_see_training_record(request.user, found):
         raise Http404
@@ -232,7 +236,7 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @never_cache
-def certificate(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate(request: SignedInRequest, pk: int) -> HttpResponse:
     found = services.completion_for(request.user, pk)
     if found is None:
         raise Http404
@@ -242,7 +246,7 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_external(request: HttpRequest) -> HttpResponse:
+def add_external(request: SignedInRequest) -> HttpResponse:
     _learner(request)
     form = CertificateForm(request.POST, request.FILES)
     done = submit(
@@ -281,7 +285,7 @@ def add_external(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def external_file(request: HttpRequest, pk: int) -> HttpResponse:
+def external_file(request: SignedInRequest, pk: int) -> HttpResponse:
     found = services.certificate_for(request.user, pk)
     if found is None:
         raise Http404
@@ -345,7 +349,7 @@ def _chart(roles: list[services.RoleCount], target: int) -> dict[str, Any]:
 
 @login_required
 @never_cache
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     school, schools = _school(request)
     data = services.compliance(request.user, school)
     today = services.today()
@@ -383,7 +387,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard_csv(request: HttpRequest) -> HttpResponse:
+def dashboard_csv(request: SignedInRequest) -> HttpResponse:
     school, _schools = _school(request)
     data = services.compliance(request.user, school)
     titles = {m.pk: services.text_of(m, "en").title for m in services.modules()}
@@ -431,7 +435,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def certification_pdf(request: HttpRequest) -> HttpResponse:
+def certification_pdf(request: SignedInRequest) -> HttpResponse:
     """The share of listed staff (requirements marked as certified) trained as of a date, per
     school and role, for the schools the caller oversees in one district."""
     schools = _overseen_schools(request)
@@ -472,7 +476,7 @@ def certification_pdf(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def extend(request: HttpRequest, pk: int) -> HttpResponse:
+def extend(request: SignedInRequest, pk: int) -> HttpResponse:
     found = (
         policy.visible_to(request.user, Assignment)
         .select_related("requirement", "school")
@@ -507,7 +511,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance(request: HttpRequest) -> HttpResponse:
+def attendance(request: SignedInRequest) -> HttpResponse:
     """Record who attended an in-person session (the overseer of the school)."""
     school, _schools = _school(request)
     module = services.module(request.POST.get("module", ""))

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -25,6 +24,7 @@ from haven.triage.models import DismissReason, Signal, Urgency
 from haven.triage.models import Status as SignalStatus
 from haven.triage.text import MAX_CHARS
 from haven.web.api import page, read_body, request_body
+from haven.web.requests import SignedInRequest
 
 router = Router(tags=["triage"])
 LIST_LIMIT = 200
@@ -144,7 +144,7 @@ def _detail(signal: Signal) -> dict[str, Any]:
     url_name="signal_submit",
     openapi_extra=request_body(SignalIn),
 )
-def submit_signal(request: HttpRequest):
+def submit_signal(request: SignedInRequest):
     """Receive a signal from a monitoring tool. 201 with the new signal, or 200 with the first
     one (``duplicate_of``) when the same text about the same student came within the window."""
     if not policy.has_perm(request.user, Perm.SIGNALS_SUBMIT):
@@ -175,7 +175,7 @@ def submit_signal(request: HttpRequest):
 
 @router.get("/signals", response=list[SignalOut], url_name="signals")
 def list_signals(
-    request: HttpRequest,
+    request: SignedInRequest,
     status: SignalStatus | None = None,
     urgency: Urgency | None = None,
     school: str = "",
@@ -196,7 +196,7 @@ def list_signals(
 
 
 @router.get("/signals/{signal_id}", response=SignalDetail, url_name="signal")
-def get_signal(request: HttpRequest, signal_id: int):
+def get_signal(request: SignedInRequest, signal_id: int):
     """One signal with its text (the read is audited)."""
     return _detail(services.get_signal(request.user, signal_id))
 
@@ -207,7 +207,7 @@ def get_signal(request: HttpRequest, signal_id: int):
     url_name="signal_review",
     openapi_extra=request_body(ReviewIn),
 )
-def review_signal(request: HttpRequest, signal_id: int):
+def review_signal(request: SignedInRequest, signal_id: int):
     """Confirm (optionally opening a case) or dismiss a signal, with a reason."""
     if not services.may_see(request.user, Signal(pk=signal_id)):
         raise HttpError(404, "Not found.")
@@ -233,7 +233,7 @@ def review_signal(request: HttpRequest, signal_id: int):
     url_name="triage_classify",
     openapi_extra=request_body(ClassifyIn),
 )
-def classify(request: HttpRequest):
+def classify(request: SignedInRequest):
     """The classifier's reading of a text: scores per category, urgency, evidence spans. Texts
     over the limit are cut to it (``truncated``). Audited without the text."""
     if not policy.may_classify(request.user):

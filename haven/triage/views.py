@@ -37,6 +37,7 @@ from haven.triage.models import (
     Status,
     Urgency,
 )
+from haven.web.requests import SignedInRequest
 from haven.web.views import page_of, submit
 
 CONCERN = [Urgency.IMMINENT, Urgency.HIGH, Urgency.ROUTINE]
@@ -235,7 +236,7 @@ def _signal_page(
 
 @never_cache
 @login_required
-def signal(request: HttpRequest, pk: int) -> HttpResponse:
+def signal(request: SignedInRequest, pk: int) -> HttpResponse:
     return _signal_page(request, services.get_signal(request.user, pk))
 
 
@@ -246,7 +247,7 @@ def _visible(request: HttpRequest, pk: int) -> Signal:
 
 @require_POST
 @login_required
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: SignedInRequest, pk: int) -> HttpResponse:
     found = _visible(request, pk)
     form = ConfirmForm(request.POST)
     done = submit(
@@ -271,7 +272,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+def dismiss(request: SignedInRequest, pk: int) -> HttpResponse:
     found = _visible(request, pk)
     form = DismissForm(request.POST)
     done = submit(
@@ -286,7 +287,7 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     return done or _signal_page(request, services.get_signal(request.user, pk), dismiss_form=form)
 
 
-def _district(request: HttpRequest) -> Any:
+def _district(request: SignedInRequest) -> Any:
     districts = list(services.managed_districts(request.user))
     if not districts:
         raise Http404
@@ -296,7 +297,7 @@ def _district(request: HttpRequest) -> Any:
 
 @never_cache
 @login_required
-def quality(request: HttpRequest) -> HttpResponse:
+def quality(request: SignedInRequest) -> HttpResponse:
     """False-alarm rates per category, school and monitoring tool (district administrators)."""
     district, districts = _district(request)
     period = request.GET.get("period", "90")
@@ -330,7 +331,7 @@ def quality(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def district_settings(request: HttpRequest) -> HttpResponse:
+def district_settings(request: SignedInRequest) -> HttpResponse:
     """The district's sensitive categories, identity guardrail and retention."""
     district, districts = _district(request)
     prefs = services.district_settings(district)

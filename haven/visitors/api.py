@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -22,6 +22,7 @@ from haven.core.models import School, Staff
 from haven.visitors import aamva, services, watchlists
 from haven.visitors.models import Visit
 from haven.web.api import page, read_body, request_body
+from haven.web.requests import SignedInRequest
 
 router = Router(tags=["visitors"])
 MAX_LIST = 1000
@@ -125,7 +126,7 @@ class LicenseOut(Schema):
 # --- shapes ---------------------------------------------------------------------------------------
 
 
-def _out(request: HttpRequest, visit: Visit) -> dict[str, Any]:
+def _out(request: SignedInRequest, visit: Visit) -> dict[str, Any]:
     person = visit.person
     screening = None
     if policy.may_see_screening(request.user, visit):
@@ -166,18 +167,18 @@ def _out(request: HttpRequest, visit: Visit) -> dict[str, Any]:
     }
 
 
-def _require(request: HttpRequest, *perms: Perm) -> None:
+def _require(request: SignedInRequest, *perms: Perm) -> None:
     if not any(policy.has_perm(request.user, perm) for perm in perms):
         raise Http404
 
 
-def _visible(request: HttpRequest, pk: int) -> Visit:
+def _visible(request: SignedInRequest, pk: int) -> Visit:
     return policy.get_visible_or_404(
         request.user, Visit.objects.select_related("school", "person", "host", "screening"), pk
     )
 
 
-def _school(request: HttpRequest, slug: str, perm: Perm) -> School:
+def _school(request: SignedInRequest, slug: str, perm: Perm) -> School:
     school = policy.schools_for(request.user, perm).filter(slug=slug).first()
     if school is None:
         raise Http404
@@ -193,7 +194,7 @@ def _school(request: HttpRequest, slug: str, perm: Perm) -> School:
     url_name="visits",
     openapi_extra=request_body(VisitIn),
 )
-def create_visit(request: HttpRequest):
+def create_visit(request: SignedInRequest):
     """Check a visitor in: from the ID's barcode text (``id_barcode``) or a typed name and date of
     birth. The visitor is screened first; a ``match`` records the attempt but issues no badge
     (``badge_url`` null), and so does a ``review`` until it is answered."""
@@ -226,7 +227,7 @@ def create_visit(request: HttpRequest):
 
 @router.get("/visits", response=list[VisitOut], url_name="visits")
 def list_visits(
-    request: HttpRequest,
+    request: SignedInRequest,
     school: str | None = Query(None, description="School slug"),  # type: ignore[type-arg]
     on_site: bool = False,
     limit: int = Query(100, description=f"At most {MAX_LIST}"),  # type: ignore[type-arg]
@@ -259,7 +260,7 @@ def list_visits(
 
 
 @router.get("/visits/{int:pk}", response=VisitOut, url_name="visit")
-def get_visit(request: HttpRequest, pk: int):
+def get_visit(request: SignedInRequest, pk: int):
     visit = _visible(request, pk)
     audit.record(
         request.user,
@@ -271,7 +272,7 @@ def get_visit(request: HttpRequest, pk: int):
 
 
 @router.post("/visits/{int:pk}/sign-out", response=VisitOut, url_name="visit_sign_out")
-def sign_out_visit(request: HttpRequest, pk: int):
+def sign_out_visit(request: SignedInRequest, pk: int):
     visit = services.sign_out(request.user, _visible(request, pk), "api")
     return _out(request, visit)
 
@@ -282,7 +283,7 @@ def sign_out_visit(request: HttpRequest, pk: int):
     url_name="visit_review",
     openapi_extra=request_body(DecisionIn),
 )
-def review_visit(request: HttpRequest, pk: int):
+def review_visit(request: SignedInRequest, pk: int):
     """Answer a possible match: ``yes`` (the same person: no badge, administrators and the SRO
     alerted), ``no`` (admitted) or ``not_sure`` (escalated; an administrator or the SRO then
     answers yes or no)."""
@@ -298,7 +299,7 @@ def review_visit(request: HttpRequest, pk: int):
     url_name="id_parse",
     openapi_extra=request_body(ParseIn),
 )
-def parse_id(request: HttpRequest):
+def parse_id(request: SignedInRequest):
     """Read the text of a driver's licence's or ID card's PDF417 barcode (AAMVA). Nothing is
     stored. A 422 names what is wrong (``barcode`` when it is not an AAMVA payload)."""
     _require(request, Perm.VISITORS_MANAGE)

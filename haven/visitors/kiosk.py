@@ -37,6 +37,7 @@ from haven.visitors.models import Kiosk, Visit
 from haven.visitors.services import kiosks, photos
 from haven.visitors.views import base_url, desk_school
 from haven.web.forms import add_service_errors
+from haven.web.requests import SignedInRequest
 
 COOKIE = "haven_kiosk"
 VISIT_COOKIE = "haven_kiosk_visit"
@@ -224,7 +225,7 @@ class NewKioskForm(forms.Form):
 
 @never_cache
 @login_required
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: SignedInRequest) -> HttpResponse:
     """The school's kiosks (enrolled, waiting for their code, revoked) and a new one's code."""
     school = desk_school(request)
     form = NewKioskForm(request.POST or None)
@@ -258,7 +259,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     kiosk = policy.visible_to(request.user, Kiosk).filter(pk=pk).first()
     if kiosk is None:
         raise Http404

@@ -29,6 +29,7 @@ from haven.visitors.forms import (
 )
 from haven.visitors.models import PreRegistration, Visit, WatchlistEntry
 from haven.visitors.views import decorate, desk_school
+from haven.web.requests import SignedInRequest
 from haven.web.views import page_of, perform, submit
 
 
@@ -66,7 +67,7 @@ def _log(request: HttpRequest) -> tuple[Any, Any, LogFilterForm, services.LogFil
 
 @never_cache
 @login_required
-def log(request: HttpRequest) -> HttpResponse:
+def log(request: SignedInRequest) -> HttpResponse:
     school, qs, form, log_filter = _log(request)
     page = page_of(request, qs)
     decorate(page)
@@ -95,7 +96,7 @@ def log(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: SignedInRequest) -> HttpResponse:
     """The log, as filtered on the page, as CSV (audited)."""
     school, qs, _form, log_filter = _log(request)
     try:
@@ -115,7 +116,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def expected(request: HttpRequest) -> HttpResponse:
+def expected(request: SignedInRequest) -> HttpResponse:
     school = desk_school(request)
     if request.method == "POST":
         form = PreRegistrationForm(request.POST, school=school)
@@ -149,7 +150,7 @@ def expected(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def expected_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def expected_cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     pre = policy.visible_to(request.user, PreRegistration).filter(pk=pk).first()
     if pre is None:
         raise Http404
@@ -206,7 +207,7 @@ def _places(request: HttpRequest, school: Any, entry: WatchlistEntry) -> list[tu
 
 @never_cache
 @login_required
-def watchlist_entry(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def watchlist_entry(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     """Add an entry, or change one (deactivate it, set its expiry)."""
     school = desk_school(request, Perm.SCREENING_VIEW)
     entry = WatchlistEntry(district_id=school.district_id)

@@ -7,7 +7,7 @@ take on a visit they see is a 403. Every change goes through :mod:`haven.visitor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -37,7 +37,11 @@ from haven.visitors.forms import (
 from haven.visitors.models import Outcome, Person, PreRegistration, Visit
 from haven.visitors.services import photos
 from haven.web.forms import add_service_errors
+from haven.web.requests import SignedInRequest
 from haven.web.views import perform
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 #: Tone and words of each status, the same on every page.
 STATUS_TONE = {
@@ -103,7 +107,7 @@ def decorate(visits: Any) -> None:
 
 @never_cache
 @login_required
-def check_in(request: HttpRequest) -> HttpResponse:
+def check_in(request: SignedInRequest) -> HttpResponse:
     """Check a visitor in: identify (scan, photo of the barcode, saved visitor or typed), say why,
     then screen. "Read the ID" shows what the card says without screening (the scanner's burst
     sends it by itself when JavaScript is on)."""
@@ -191,7 +195,7 @@ def _keep_barcode(form: CheckInForm, request: HttpRequest, school: Any, people: 
 
 
 def _check_in(
-    request: HttpRequest, form: CheckInForm, school: Any, expected: PreRegistration | None
+    request: SignedInRequest, form: CheckInForm, school: Any, expected: PreRegistration | None
 ) -> Visit | None:
     data = form.cleaned_data
     if form.details is None:  # a valid form has them; never check in nobody
@@ -220,7 +224,7 @@ def _check_in(
 # --- one visit ------------------------------------------------------------------------------------
 
 
-def _matches(user: Any, visit: Visit) -> list[dict[str, Any]]:
+def _matches(user: User, visit: Visit) -> list[dict[str, Any]]:
     """The registry's and the watchlists' matches, in one list for the clerk: what the access
     policy lets ``user`` read of them (:func:`haven.visitors.watchlists.shown_to`)."""
     found = []
@@ -236,7 +240,9 @@ def _matches(user: Any, visit: Visit) -> list[dict[str, Any]]:
 
 @never_cache
 @login_required
-def visit_detail(request: HttpRequest, pk: int, form: DecisionForm | None = None) -> HttpResponse:
+def visit_detail(
+    request: SignedInRequest, pk: int, form: DecisionForm | None = None
+) -> HttpResponse:
     visit = visible_visit(request, pk)
     screening_visible = policy.may_see_screening(request.user, visit)
     audit.record(request.user, "view", visit, detail={"screening": screening_visible})
@@ -277,7 +283,7 @@ def visit_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: SignedInRequest, pk: int) -> HttpResponse:
     visit = visible_visit(request, pk)
     if not visit.waiting:
         messages.error(request, _("This screening needs no decision now."))
@@ -303,7 +309,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def sign_out(request: HttpRequest, pk: int) -> HttpResponse:
+def sign_out(request: SignedInRequest, pk: int) -> HttpResponse:
     visit = visible_visit(request, pk)
     return perform(
         request,
@@ -315,7 +321,7 @@ def sign_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def frequent(request: HttpRequest, pk: int) -> HttpResponse:
+def frequent(request: SignedInRequest, pk: int) -> HttpResponse:
     """Save the visitor for next time (picked at check-in instead of scanned), or forget it."""
     visit = visible_visit(request, pk)
     if not policy.may_check_in(request.user, visit.school_id):
@@ -331,7 +337,7 @@ def frequent(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def badge(request: HttpRequest, pk: int) -> HttpResponse:
+def badge(request: SignedInRequest, pk: int) -> HttpResponse:
     """The badge as PDF (?size=label, letter or a4), opened in the browser to print."""
     visit = visible_visit(request, pk)
     if not policy.may_check_in(request.user, visit.school_id):
@@ -352,7 +358,7 @@ def badge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def photo(request: HttpRequest, pk: int) -> FileResponse:
+def photo(request: SignedInRequest, pk: int) -> FileResponse:
     """The visitor's photo: a JPEG Haven re-encoded itself (no metadata), for signed-in staff who
     see the visit; never cached."""
     visit = visible_visit(request, pk)
@@ -372,7 +378,7 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
 
 @never_cache
 @login_required
-def scan(request: HttpRequest) -> HttpResponse:
+def scan(request: SignedInRequest) -> HttpResponse:
     """Sign a visitor out by their badge: a USB scanner types the QR code's address into the box
     (and its Enter submits), or a signed-in phone opens the address, which asks to confirm."""
     school = desk_school(request)

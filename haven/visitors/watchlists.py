@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -32,6 +32,9 @@ from haven.core.models import GuardianLink
 from haven.screening import services as screening
 from haven.screening.matcher import Index, Record
 from haven.visitors.models import Outcome, WatchlistEntry
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 CUSTODY = "custody"
 
@@ -160,7 +163,7 @@ _BARE = ("outcome", "score", "date_agrees")
 
 
 def shown_to(
-    user: Any, matches: Iterable[Mapping[str, Any]], schools: Iterable[Any]
+    user: User, matches: Iterable[Mapping[str, Any]], schools: Iterable[Any]
 ) -> list[dict[str, Any]]:
     """The matches of a screened record of ``schools`` (the registry's and the watchlists') as
     ``user`` may read them, decided by the access policy: none at all for someone who sees the
@@ -197,7 +200,7 @@ def shown_to(
 # --- changing the watchlist ---------------------------------------------------------------------
 
 
-def save_entry(actor: Any, entry: WatchlistEntry) -> WatchlistEntry:
+def save_entry(actor: User, entry: WatchlistEntry) -> WatchlistEntry:
     """Create or change an entry (already validated by the form), audited. The actor must manage
     the watchlist where the entry applies (its school, or district-wide)."""
     if not policy.may_manage_watchlist(actor, entry.school, entry.district):

@@ -20,6 +20,7 @@ from haven.core.models import School
 from haven.volunteers import hours, services
 from haven.volunteers.models import Volunteer, VolunteerVisit
 from haven.web.api import page
+from haven.web.requests import SignedInRequest
 
 router = Router(tags=["volunteers"])
 MAX_LIST = 1000
@@ -111,7 +112,7 @@ def _out(volunteer: Volunteer, status: services.Eligibility) -> dict:
 
 @router.get("/volunteers", response=list[VolunteerOut], url_name="volunteers")
 def list_volunteers(
-    request: HttpRequest,
+    request: SignedInRequest,
     status: Volunteer.Status | None = None,
     school: str | None = Query(None, description="School slug"),  # type: ignore[type-arg]
     limit: int = Query(100, description=f"At most {MAX_LIST}"),  # type: ignore[type-arg]
@@ -151,7 +152,7 @@ def _hours_total(total: hours.Total) -> dict:
 
 @router.get("/volunteers/hours", response=HoursOut, url_name="volunteer_hours")
 def volunteer_hours(
-    request: HttpRequest,
+    request: SignedInRequest,
     school: str | None = Query(None, description="School slug"),  # type: ignore[type-arg]
     start: dt.date | None = Query(None, alias="from"),  # type: ignore[type-arg]  # noqa: B008 - ninja's marker
     end: dt.date | None = Query(None, alias="to"),  # type: ignore[type-arg]  # noqa: B008 - ninja's marker
@@ -198,7 +199,7 @@ def volunteer_hours(
 
 
 @router.get("/volunteers/{int:pk}", response=VolunteerDetailOut, url_name="volunteer")
-def get_volunteer(request: HttpRequest, pk: int):
+def get_volunteer(request: SignedInRequest, pk: int):
     """One volunteer: the application's status, screening outcome, background check, training,
     and every reason they are not eligible today."""
     _require(request)

@@ -92,7 +92,7 @@ def _load_trainings(district: District) -> list[TrainingType]:
     return found
 
 
-def _advance(volunteer: Volunteer, state: str, actor: Any, trainings: list[TrainingType]) -> None:
+def _advance(volunteer: Volunteer, state: str, actor: User, trainings: list[TrainingType]) -> None:
     today = timezone.localdate()
     years = services.renewal_years()
     if state == "pending":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -19,6 +19,9 @@ from haven.audit import services as audit
 from haven.visitors.models import Outcome, Visit
 from haven.volunteers.models import VolunteerVisit
 from haven.web import csv
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_EXPORT_ROWS = 50_000
 HUNDREDTH = Decimal("0.01")
@@ -114,7 +117,7 @@ def totals(found: list[Row], by: str) -> list[Total]:
     return sorted(sums.values(), key=lambda t: (-t.hours, t.label))
 
 
-def export_csv(actor: Any, found: list[Row], filters: list[str]) -> str:
+def export_csv(actor: User, found: list[Row], filters: list[str]) -> str:
     """The hours as CSV, one row per visit (no date of birth or contact details), audited."""
     text = csv.table(
         ["volunteer", "school", "checked_in", "checked_out", "hours", "open", "flagged"],

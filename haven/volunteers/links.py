@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,6 +29,9 @@ from haven.audit import services as audit
 from haven.core import crypto
 from haven.volunteers import services
 from haven.volunteers.models import Opportunity, SignUp, Volunteer
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 LENGTH = 16
@@ -66,7 +69,7 @@ def digests(code: str) -> list[str]:
     )
 
 
-def issue(actor: Any, volunteer: Volunteer) -> str:
+def issue(actor: User, volunteer: Volunteer) -> str:
     """Make a new private code for an approved volunteer (the old one stops working). Returns the
     code, which is not kept: show it once."""
     if not policy.may_manage_volunteer(actor, volunteer):

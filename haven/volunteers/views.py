@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -45,7 +45,11 @@ from haven.volunteers.forms import (
     TrainingTypeForm,
 )
 from haven.volunteers.models import Opportunity, SignUp, TrainingType, Volunteer, VolunteerVisit
+from haven.web.requests import SignedInRequest
 from haven.web.views import page_of, perform, submit
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 STATUS_TONE = {
     Volunteer.Status.APPLIED: "high",
@@ -112,7 +116,7 @@ def decorate(
 
 @never_cache
 @login_required
-def volunteer_list(request: HttpRequest) -> HttpResponse:
+def volunteer_list(request: SignedInRequest) -> HttpResponse:
     """Volunteers of the user's schools; applications waiting for a decision first."""
     _require(request)
     qs = services.for_eligibility(
@@ -160,7 +164,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _matches(user: Any, volunteer: Volunteer) -> list[dict[str, Any]]:
+def _matches(user: User, volunteer: Volunteer) -> list[dict[str, Any]]:
     """The screening's matches as ``user`` may read them (none for the coordinator, who sees the
     outcome and who decides: :func:`haven.visitors.watchlists.shown_to`)."""
     registry = list(volunteer.screening.matches) if volunteer.screening else []
@@ -176,7 +180,7 @@ def _matches(user: Any, volunteer: Volunteer) -> list[dict[str, Any]]:
 @never_cache
 @login_required
 def detail(
-    request: HttpRequest,
+    request: SignedInRequest,
     pk: int,
     forms: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
@@ -239,7 +243,7 @@ def _managed(request: HttpRequest, pk: int) -> Volunteer:
 
 @require_POST
 @login_required
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
+def approve(request: SignedInRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
     form = ApproveForm(request.POST)
     done = submit(
@@ -256,7 +260,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def decline(request: HttpRequest, pk: int) -> HttpResponse:
+def decline(request: SignedInRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
     form = DeclineForm(request.POST)
     done = submit(
@@ -271,7 +275,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def rescreen(request: HttpRequest, pk: int) -> HttpResponse:
+def rescreen(request: SignedInRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
     return perform(
         request,
@@ -283,7 +287,7 @@ def rescreen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def record_check(request: HttpRequest, pk: int) -> HttpResponse:
+def record_check(request: SignedInRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
     form = CheckForm(request.POST)
     done = submit(
@@ -298,7 +302,7 @@ def record_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def record_training(request: HttpRequest, pk: int) -> HttpResponse:
+def record_training(request: SignedInRequest, pk: int) -> HttpResponse:
     volunteer = _managed(request, pk)
     form = TrainingForm(request.POST, district_id=volunteer.district_id)
     done = submit(
@@ -315,7 +319,7 @@ def record_training(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def signup_link(request: HttpRequest, pk: int) -> HttpResponse:
+def signup_link(request: SignedInRequest, pk: int) -> HttpResponse:
     """Make the volunteer's private sign-up link and show it this once (it is not kept)."""
     volunteer = _managed(request, pk)
     try:
@@ -333,7 +337,7 @@ def signup_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def opportunities(request: HttpRequest) -> HttpResponse:
+def opportunities(request: SignedInRequest) -> HttpResponse:
     """Upcoming opportunities of the user's schools, and the form to post one."""
     schools = _require(request)
     form = OpportunityForm(request.POST or None, schools=schools)
@@ -420,7 +424,7 @@ def opportunity(
 
 @require_POST
 @login_required
-def cancel_opportunity(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel_opportunity(request: SignedInRequest, pk: int) -> HttpResponse:
     """Cancel the opportunity with a reason; the signed-up volunteers are told by e-mail."""
     item = _visible_opportunity(request, pk)
     form = CancelOpportunityForm(request.POST)
@@ -436,7 +440,7 @@ def cancel_opportunity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def sign_up(request: HttpRequest, pk: int) -> HttpResponse:
+def sign_up(request: SignedInRequest, pk: int) -> HttpResponse:
     item = _visible_opportunity(request, pk)
     form = SignUpForm(request.POST, volunteers=_candidates(request, item))
     done = submit(
@@ -453,7 +457,7 @@ def sign_up(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def cancel_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel_sign_up(request: SignedInRequest, pk: int) -> HttpResponse:
     signup = (
         SignUp.objects.filter(pk=pk, opportunity__in=policy.visible_to(request.user, Opportunity))
         .select_related("opportunity", "volunteer")
@@ -478,7 +482,7 @@ def _trainings(district_id: int) -> Any:
 
 @never_cache
 @login_required
-def training(request: HttpRequest) -> HttpResponse:
+def training(request: SignedInRequest) -> HttpResponse:
     schools = _require(request)
     district_id = schools.first().district_id
     form = TrainingTypeForm(request.POST or None)
@@ -511,7 +515,7 @@ def training(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def change_training(request: HttpRequest, pk: int) -> HttpResponse:
+def change_training(request: SignedInRequest, pk: int) -> HttpResponse:
     """The training page with one training's form: its validity, whether it is required, and
     whether it is still in use (retired when not)."""
     schools = _require(request)
@@ -575,7 +579,7 @@ def _hours(request: HttpRequest) -> tuple[HoursForm, list[hours.Row], list[str]]
 
 @never_cache
 @login_required
-def hours_report(request: HttpRequest) -> HttpResponse:
+def hours_report(request: SignedInRequest) -> HttpResponse:
     form, found, used = _hours(request)
     audit.record(
         request.user,
@@ -604,7 +608,7 @@ def hours_report(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def hours_export(request: HttpRequest) -> HttpResponse:
+def hours_export(request: SignedInRequest) -> HttpResponse:
     form, found, used = _hours(request)
     if form.errors:
         messages.error(request, _("Fix the dates, then export again."))

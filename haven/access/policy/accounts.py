@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 
 from haven.access.policy.core import Actor, Perm, _memberships, perms_for_role, scope
@@ -26,7 +24,7 @@ def _users(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(role_assignments__district__in=districts).distinct()
 
 
-def may_manage_sign_in(actor: Actor, person: Any) -> bool:
+def may_manage_sign_in(actor: Actor, person: Actor) -> bool:
     """A district administrator issues enrolment codes to, and resets the second factor of, the
     people who hold a role in their district — but not their own: another administrator, or the
     operator with ``haven enrol-code``, does that, so one stolen session cannot re-enrol itself."""

@@ -6,11 +6,9 @@ a school's administrators see their schools, district-wide roles every school of
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 
-from haven.access.policy.core import Perm, has_perm, school_ids_for, school_q, schools_for
+from haven.access.policy.core import Actor, Perm, has_perm, school_ids_for, school_q, schools_for
 
 #: The report areas and the permission each needs.
 REPORT_PERMS = {
@@ -25,24 +23,24 @@ REPORT_PERMS = {
 }
 
 
-def may_see_report(user: Any, area: str) -> bool:
+def may_see_report(user: Actor, area: str) -> bool:
     """May the user open the ``area`` report at all (at some school, or district-wide)?"""
     perm = REPORT_PERMS.get(area)
     return perm is not None and has_perm(user, perm)
 
 
-def report_schools(user: Any, area: str) -> models.QuerySet:
+def report_schools(user: Actor, area: str) -> models.QuerySet:
     """The schools whose figures of ``area`` the user may see."""
     return schools_for(user, REPORT_PERMS[area])
 
 
-def report_districts(user: Any, area: str) -> set[int]:
+def report_districts(user: Actor, area: str) -> set[int]:
     """Districts where the user holds the ``area`` report district-wide."""
     return school_ids_for(user, REPORT_PERMS[area])[1]
 
 
 def report_q(
-    user: Any, area: str, school_field: str = "school", district_field: str | None = None
+    user: Actor, area: str, school_field: str = "school", district_field: str | None = None
 ) -> models.Q:
     """A filter on rows counted by the ``area`` report: their school is one the user may see;
     with ``district_field``, also rows without a school in a district the user holds district-wide

@@ -9,11 +9,12 @@ such read of someone else's record is audited by the training services.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from haven.access.policy.core import (
+    Actor,
     Perm,
     _memberships,
     has_perm,
@@ -22,8 +23,11 @@ from haven.access.policy.core import (
     scope,
 )
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def _people_overseen_q(user: Any, user_field: str) -> models.Q:
+
+def _people_overseen_q(user: Actor, user_field: str) -> models.Q:
     """Rows whose person holds a role at a school (or district-wide in a district) that ``user``
     oversees, and the user's own rows."""
     from haven.accounts.models import RoleAssignment
@@ -39,7 +43,7 @@ def _people_overseen_q(user: Any, user_field: str) -> models.Q:
 
 
 @scope("training.assignment")
-def _assignments(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _assignments(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     _schools, districts = school_ids_for(user, Perm.TRAINING_OVERSEE)
     q = models.Q(user=user.pk) | school_q(user, Perm.TRAINING_OVERSEE)
     if districts:  # district-wide assignments (a district role) to the district's overseers
@@ -48,32 +52,32 @@ def _assignments(user: Any, qs: models.QuerySet) -> models.QuerySet:
 
 
 @scope("training.completion")
-def _completions(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _completions(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(_people_overseen_q(user, "user"))
 
 
 @scope("training.externalcertificate")
-def _certificates(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _certificates(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     return qs.filter(_people_overseen_q(user, "user"))
 
 
 @scope("training.attempt")
-def _attempts(user: Any, qs: models.QuerySet) -> models.QuerySet:
+def _attempts(user: Actor, qs: models.QuerySet) -> models.QuerySet:
     # Attempts are one's own: others see completions and aggregate knowledge gain only.
     return qs.filter(user=user.pk)
 
 
-def may_take_training(user: Any) -> bool:
+def may_take_training(user: Actor) -> bool:
     """Take modules and tests; see one's own assignments and transcript."""
     return has_perm(user, Perm.TRAINING_TAKE)
 
 
-def may_oversee_training(user: Any, school: Any = None) -> bool:
+def may_oversee_training(user: Actor, school: Any = None) -> bool:
     """The compliance dashboard of ``school`` (or of any school, when None)."""
     return has_perm(user, Perm.TRAINING_OVERSEE, school)
 
 
-def may_see_training_record(user: Any, person: Any) -> bool:
+def may_see_training_record(user: Actor, person: User) -> bool:
     """Read ``person``'s transcript and certificates: themselves, or someone who oversees
     training at a school where the person holds a role (district-wide: in the district)."""
     if getattr(person, "pk", None) == getattr(user, "pk", None) and _memberships(user):
@@ -88,7 +92,7 @@ def may_see_training_record(user: Any, person: Any) -> bool:
     ).exists()
 
 
-def may_extend_training_due(user: Any, assignment: Any) -> bool:
+def may_extend_training_due(user: Actor, assignment: Any) -> bool:
     """Extend an assignment's due date: an overseer of its school (of its district when the
     assignment is district-wide). Never one's own."""
     if assignment.user_id == getattr(user, "pk", None):

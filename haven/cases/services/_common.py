@@ -4,7 +4,7 @@ recording the audit entry and the timeline event together, and telling the team.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
@@ -19,14 +19,17 @@ from haven.audit import services as audit
 from haven.cases.models import Case, CaseEvent
 from haven.notify import services as notify
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def visible_cases(user: Any):  # type: ignore[no-untyped-def]
+
+def visible_cases(user: User):  # type: ignore[no-untyped-def]
     """The cases whose team record ``user`` may see (a queryset; not audited: for counts and
     for narrowing, never for showing content without a read service)."""
     return policy.visible_to(user, Case)
 
 
-def require_case(user: Any, case: Case | int) -> Case:
+def require_case(user: User, case: Case | int) -> Case:
     """The case, if ``user`` may see it; otherwise 404 (a missing case and a forbidden one look
     the same)."""
     pk = case.pk if isinstance(case, Case) else case
@@ -49,7 +52,7 @@ def compartment(value: Any) -> Compartment:
         ) from exc
 
 
-def require_readable(user: Any, case: Case, part: str) -> Compartment:
+def require_readable(user: User, case: Case, part: str) -> Compartment:
     """404 unless ``user`` may read ``part`` of ``case`` now, whether or not it holds anything."""
     chosen = compartment(part)
     if chosen not in policy.case_compartments(user, case):
@@ -57,7 +60,7 @@ def require_readable(user: Any, case: Case, part: str) -> Compartment:
     return chosen
 
 
-def require_writable(user: Any, case: Case, part: str) -> Compartment:
+def require_writable(user: User, case: Case, part: str) -> Compartment:
     """404 for a compartment the user may not even read; 403 for one they may read but not write
     (opened by break-glass)."""
     chosen = require_readable(user, case, part)
@@ -69,7 +72,7 @@ def require_writable(user: Any, case: Case, part: str) -> Compartment:
     return chosen
 
 
-def require_manager(user: Any, case: Case) -> None:
+def require_manager(user: User, case: Case) -> None:
     if not policy.may_manage_case(user, case):
         raise PermissionDenied(_("Only the school's threat-assessment team may do this."))
 
@@ -94,7 +97,7 @@ def clean_text(value: Any, field: str, *, limit: int, required: bool = True) -> 
 
 
 def record(
-    user: Any,
+    user: User,
     case: Case,
     *,
     action: str,
@@ -135,7 +138,7 @@ def record(
     return event
 
 
-def audit_read(user: Any, case: Case, *, part: str = Compartment.TEAM, what: str = "case") -> None:
+def audit_read(user: User, case: Case, *, part: str = Compartment.TEAM, what: str = "case") -> None:
     audit.record(
         user, "view", case, compartment=part, detail={"part": what}, school_id=case.school_id
     )

@@ -5,7 +5,7 @@ doubt, substantive" is pre-chosen) and its required actions settled."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,6 +31,9 @@ from haven.cases.services._common import (
     require_case,
     require_open,
 )
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_RATIONALE = 10_000
 MAX_REASON = 2_000
@@ -77,7 +80,7 @@ def _model_for(case: Case, model: AssessmentModel | str) -> AssessmentModel:
     return chosen
 
 
-def start_assessment(user: Any, case: Case, model: AssessmentModel | str = "cstag") -> Assessment:
+def start_assessment(user: User, case: Case, model: AssessmentModel | str = "cstag") -> Assessment:
     """Start an assessment of ``case`` along ``model`` (by default the newest CSTAG offered to the
     case's district)."""
     case = require_case(user, case)
@@ -102,7 +105,7 @@ def start_assessment(user: Any, case: Case, model: AssessmentModel | str = "csta
     return assessment
 
 
-def get_assessment(user: Any, case: Case, assessment_id: int) -> Assessment:
+def get_assessment(user: User, case: Case, assessment_id: int) -> Assessment:
     case = require_case(user, case)
     found = Assessment.objects.select_related("model", "case").filter(pk=assessment_id, case=case)
     assessment = found.first()
@@ -111,7 +114,7 @@ def get_assessment(user: Any, case: Case, assessment_id: int) -> Assessment:
     return assessment
 
 
-def assessments(user: Any, case: Case) -> list[AssessmentView]:
+def assessments(user: User, case: Case) -> list[AssessmentView]:
     """Every assessment of the case, step by step, with what each step still needs; audited."""
     case = require_case(user, case)
     views = [_view(a) for a in Assessment.objects.filter(case=case).select_related("model", "case")]
@@ -119,7 +122,7 @@ def assessments(user: Any, case: Case) -> list[AssessmentView]:
     return views
 
 
-def assessment_view(user: Any, assessment: Assessment) -> AssessmentView:
+def assessment_view(user: User, assessment: Assessment) -> AssessmentView:
     case = require_case(user, assessment.case_id)
     view = _view(assessment)
     audit_read(user, case, what="assessment")
@@ -269,7 +272,7 @@ def _advance(assessment: Assessment) -> None:
 
 
 def save_step(
-    user: Any,
+    user: User,
     assessment: Assessment,
     step_key: str,
     *,
@@ -323,7 +326,7 @@ def save_step(
     return rec
 
 
-def settle_action(user: Any, item: ActionItem, *, status: str, reason: str = "") -> ActionItem:
+def settle_action(user: User, item: ActionItem, *, status: str, reason: str = "") -> ActionItem:
     """Mark a required action done, or not applicable (a reason is required), or back to do."""
     rec = StepRecord.objects.select_related("assessment__model", "step").get(pk=item.record_id)
     case = require_case(user, rec.assessment.case_id)
@@ -353,7 +356,7 @@ def settle_action(user: Any, item: ActionItem, *, status: str, reason: str = "")
     return item
 
 
-def close_step(user: Any, assessment: Assessment, step_key: str) -> StepRecord:
+def close_step(user: User, assessment: Assessment, step_key: str) -> StepRecord:
     """Close the current step. Refused, naming each problem, when an earlier step is open, a
     required question is unanswered, the rationale is missing or an action is unsettled."""
     case = require_case(user, assessment.case_id)
@@ -390,7 +393,7 @@ def close_step(user: Any, assessment: Assessment, step_key: str) -> StepRecord:
     return rec
 
 
-def reopen_step(user: Any, assessment: Assessment, step_key: str, reason: str) -> StepRecord:
+def reopen_step(user: User, assessment: Assessment, step_key: str, reason: str) -> StepRecord:
     """Reopen a closed step (new information): the steps after it go back to waiting, and the
     classification returns to what the steps before it decided."""
     case = require_case(user, assessment.case_id)

@@ -6,7 +6,7 @@ as one read per compartment shown (in one transaction)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -26,6 +26,9 @@ from haven.cases.models import (
 )
 from haven.cases.services._common import audit_read, require_case
 from haven.cases.services.records import CompartmentAccess, access_rows
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def _assessments(case: Case) -> list[AssessmentSummary]:
 
 
 def case_file(
-    user: Any, case: Case | int, *, latest_events: int = 20, latest_messages: int = 200
+    user: User, case: Case | int, *, latest_events: int = 20, latest_messages: int = 200
 ) -> CaseFile:
     """Everything the case page shows of ``case`` to ``user`` (404 if they may not see it). Each
     compartment's notes, documents and events only where ``user`` may read it now."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,6 +48,9 @@ from haven.core.fields import BlindIndexField
 from haven.core.models import School, Student
 from haven.notify import services as notify
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_SUMMARY = 10_000
 MAX_CONCERN = 5_000
 MAX_PERSON = 500
@@ -82,7 +85,7 @@ def _subject(
 
 
 def refer(
-    user: Any,
+    user: User,
     *,
     school: School,
     concern: str,
@@ -121,7 +124,7 @@ def refer(
     return referral
 
 
-def referrals(user: Any, *, status: str | None = None, limit: int = 50) -> list[Referral]:
+def referrals(user: User, *, status: str | None = None, limit: int = 50) -> list[Referral]:
     """The referrals ``user`` may see (the school's team; a referrer sees their own), audited."""
     qs = policy.visible_to(user, Referral).select_related("school", "student", "referred_by")
     if status:
@@ -133,14 +136,14 @@ def referrals(user: Any, *, status: str | None = None, limit: int = 50) -> list[
     return rows
 
 
-def get_referral(user: Any, referral_id: int) -> Referral:
+def get_referral(user: User, referral_id: int) -> Referral:
     found = Referral.objects.select_related("school", "student")
     referral = policy.get_visible_or_404(user, found, referral_id)
     audit.record(user, "view", referral, compartment=Compartment.TEAM)
     return referral
 
 
-def _require_new_referral(user: Any, referral: Referral) -> None:
+def _require_new_referral(user: User, referral: Referral) -> None:
     if not policy.visible_to(user, Referral).filter(pk=referral.pk).exists():
         raise Http404
     if not policy.may_handle_referral(user, referral):
@@ -149,7 +152,7 @@ def _require_new_referral(user: Any, referral: Referral) -> None:
         raise ValidationError({"referral": _("This referral has already been handled.")})
 
 
-def dismiss_referral(user: Any, referral: Referral, reason: str) -> Referral:
+def dismiss_referral(user: User, referral: Referral, reason: str) -> Referral:
     """The team decides a referral needs no case, and says why."""
     _require_new_referral(user, referral)
     reason = clean_text(reason, "reason", limit=MAX_CONCERN)
@@ -182,7 +185,7 @@ def _check_team(school: School, members: Iterable[Any]) -> list[Any]:
     return chosen
 
 
-def _signal_seen_at(user: Any, school: School, signal_id: Any) -> bool:
+def _signal_seen_at(user: User, school: School, signal_id: Any) -> bool:
     """Is ``signal_id`` a monitoring signal of ``school`` that ``user`` may see? The triage app
     opens cases through this service, so its model is looked up by name (no import cycle); without
     the triage app there is no signal to open a case from."""
@@ -192,7 +195,7 @@ def _signal_seen_at(user: Any, school: School, signal_id: Any) -> bool:
     return policy.visible_to(user, signal).filter(pk=signal_id, school=school).exists()
 
 
-def open_from_signal(user: Any, signal: Any, case_type: str, note: str) -> Case:
+def open_from_signal(user: User, signal: Any, case_type: str, note: str) -> Case:
     """Open a case from a confirmed triage signal: its school and student, a priority from its
     urgency. Triage's review calls it through the opener this app registers (``CasesConfig``)."""
     from haven.triage.models import Urgency
@@ -213,7 +216,7 @@ def open_from_signal(user: Any, signal: Any, case_type: str, note: str) -> Case:
 
 
 def open_case(
-    user: Any,
+    user: User,
     *,
     school: School,
     type: str,
@@ -308,7 +311,7 @@ def open_case(
     return case
 
 
-def set_team(user: Any, case: Case, members: Iterable[Any]) -> list[Any]:
+def set_team(user: User, case: Case, members: Iterable[Any]) -> list[Any]:
     """Replace the case's team. Everyone added is told; everyone must be allowed."""
     case = require_case(user, case)
     require_manager(user, case)
@@ -347,7 +350,7 @@ def set_team(user: Any, case: Case, members: Iterable[Any]) -> list[Any]:
 
 
 def update_case(
-    user: Any,
+    user: User,
     case: Case,
     *,
     type: str | None = None,
@@ -387,7 +390,7 @@ def update_case(
     return case
 
 
-def close_case(user: Any, case: Case, *, criteria: Sequence[str], summary: str) -> Case:
+def close_case(user: User, case: Case, *, criteria: Sequence[str], summary: str) -> Case:
     """Close the case: every closure criterion affirmed, a summary written, and every assessment
     step that applies closed."""
     case = require_case(user, case)
@@ -434,7 +437,7 @@ def close_case(user: Any, case: Case, *, criteria: Sequence[str], summary: str) 
     return case
 
 
-def reopen_case(user: Any, case: Case, reason: str) -> Case:
+def reopen_case(user: User, case: Case, reason: str) -> Case:
     """Reopen a closed case (new information, a new concern); the reason is recorded."""
     case = require_case(user, case)
     require_manager(user, case)
@@ -464,7 +467,7 @@ class CaseFilters:
     overdue_first: bool = False
 
 
-def find_cases(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
+def find_cases(user: User, filters: CaseFilters | None = None) -> QuerySet[Case]:
     """The cases ``user`` may see, narrowed by ``filters`` in the database and ordered by what
     needs attention first. Each row carries ``overdue`` (an open case with a follow-up review past
     its date). Not audited: list services audit the page of rows they show."""
@@ -519,7 +522,7 @@ _NOT_LISTED = (
 
 
 def case_page(
-    user: Any, filters: CaseFilters | None = None, *, page: Any = 1, per_page: int = 50
+    user: User, filters: CaseFilters | None = None, *, page: Any = 1, per_page: int = 50
 ) -> Page[Any]:
     """One page of :func:`find_cases` (a page number past the end gives the last page), audited
     as one list read of the rows shown."""
@@ -539,7 +542,7 @@ def case_page(
 
 
 def list_cases(
-    user: Any,
+    user: User,
     *,
     school: School | None = None,
     status: str | None = None,
@@ -563,19 +566,19 @@ def list_cases(
     return rows
 
 
-def get_case(user: Any, case_id: int) -> Case:
+def get_case(user: User, case_id: int) -> Case:
     """One case's team record (404 if ``user`` may not see it), audited."""
     case = require_case(user, case_id)
     audit_read(user, case)
     return case
 
 
-def _events(user: Any, case: Case) -> QuerySet[CaseEvent]:
+def _events(user: User, case: Case) -> QuerySet[CaseEvent]:
     parts = policy.case_compartments(user, case)
     return CaseEvent.objects.filter(case=case, compartment__in=parts).select_related("actor")
 
 
-def timeline(user: Any, case: Case, *, latest: int | None = None) -> list[CaseEvent]:
+def timeline(user: User, case: Case, *, latest: int | None = None) -> list[CaseEvent]:
     """Every event of the case (or only the ``latest`` ones), oldest first, each compartment's
     only for those who may read it now."""
     case = require_case(user, case)
@@ -588,7 +591,7 @@ def timeline(user: Any, case: Case, *, latest: int | None = None) -> list[CaseEv
     return events
 
 
-def timeline_page(user: Any, case: Case, *, page: Any = 1, per_page: int = 50) -> Page[CaseEvent]:
+def timeline_page(user: User, case: Case, *, page: Any = 1, per_page: int = 50) -> Page[CaseEvent]:
     """One page of the case's timeline, newest first (a page past the end gives the last one),
     audited as a read of the timeline."""
     case = require_case(user, case)

@@ -4,7 +4,7 @@ case moves forward) and C-SSRS suicide-risk screenings (answers clinical, risk l
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,11 +27,14 @@ from haven.cases.services._common import (
     team_users,
 )
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_SUMMARY = 5_000
 
 
 def observe(
-    user: Any,
+    user: User,
     case: Case,
     *,
     stage: str,
@@ -96,7 +99,7 @@ def observe(
     return observation
 
 
-def pathway_history(user: Any, case: Case) -> list[PathwayObservation]:
+def pathway_history(user: User, case: Case) -> list[PathwayObservation]:
     """The observations in date order: the movement along the path over time; audited."""
     case = require_case(user, case)
     rows = list(PathwayObservation.objects.filter(case=case).select_related("recorded_by"))
@@ -104,7 +107,7 @@ def pathway_history(user: Any, case: Case) -> list[PathwayObservation]:
     return rows
 
 
-def screen(user: Any, case: Case, answers: Any) -> Screening:
+def screen(user: User, case: Case, answers: Any) -> Screening:
     """A C-SSRS screener. Only those who write the clinical record screen (the answers are
     clinical); the team record gets the risk level and the actions it requires."""
     case = require_case(user, case)
@@ -156,7 +159,7 @@ def screen(user: Any, case: Case, answers: Any) -> Screening:
     return screening
 
 
-def screenings(user: Any, case: Case) -> list[Screening]:
+def screenings(user: User, case: Case) -> list[Screening]:
     """The screenings' risk levels and actions (team record). Their answers are read only
     through :func:`screening_answers`."""
     case = require_case(user, case)
@@ -165,7 +168,7 @@ def screenings(user: Any, case: Case) -> list[Screening]:
     return rows
 
 
-def screening_answers(user: Any, screening: Screening) -> dict[str, bool]:
+def screening_answers(user: User, screening: Screening) -> dict[str, bool]:
     """The raw answers (clinical: 404 unless ``user`` may read the clinical record now)."""
     case = require_case(user, screening.case_id)
     if screening.case_id != case.pk:

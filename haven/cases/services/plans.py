@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +23,9 @@ from haven.cases.services._common import (
     team_users,
 )
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_DESCRIPTION = 2_000
 MAX_OUTCOME = 10_000
 
@@ -37,7 +40,7 @@ class Plan:
         return next((r for r in self.reviews if r.done_at is None), None)
 
 
-def plan(user: Any, case: Case) -> Plan:
+def plan(user: User, case: Case) -> Plan:
     """The safety plan's items and the reviews, audited."""
     case = require_case(user, case)
     items = list(PlanItem.objects.filter(case=case).select_related("owner"))
@@ -53,7 +56,7 @@ def _date(value: Any, field: str) -> date:
 
 
 def add_plan_item(
-    user: Any, case: Case, *, kind: str, description: str, owner: Any, due_on: date
+    user: User, case: Case, *, kind: str, description: str, owner: User | None, due_on: date
 ) -> PlanItem:
     """A support, supervision, search, meeting or referral with its owner and due date. The
     owner must be someone who sees the case; they are told."""
@@ -92,7 +95,7 @@ def add_plan_item(
     return item
 
 
-def settle_plan_item(user: Any, item: PlanItem, *, status: str) -> PlanItem:
+def settle_plan_item(user: User, item: PlanItem, *, status: str) -> PlanItem:
     """Mark a plan item done or cancelled (or open again)."""
     case = require_case(user, item.case_id)
     if status not in PlanItem.Status.values:
@@ -118,7 +121,7 @@ def settle_plan_item(user: Any, item: PlanItem, *, status: str) -> PlanItem:
     return item
 
 
-def schedule_review(user: Any, case: Case, *, due_on: date) -> Review:
+def schedule_review(user: User, case: Case, *, due_on: date) -> Review:
     """Schedule a follow-up review of the case; the team is reminded when it is due."""
     case = require_case(user, case)
     require_open(case)
@@ -138,7 +141,7 @@ def schedule_review(user: Any, case: Case, *, due_on: date) -> Review:
     return review
 
 
-def record_review(user: Any, review: Review, *, outcome: str) -> Review:
+def record_review(user: User, review: Review, *, outcome: str) -> Review:
     """Record what the follow-up review found."""
     case = require_case(user, review.case_id)
     if review.done_at is not None:

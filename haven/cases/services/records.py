@@ -6,7 +6,7 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import filetype
 from django.conf import settings
@@ -31,6 +31,9 @@ from haven.cases.services._common import (
     require_readable,
     require_writable,
 )
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_NOTE = 20_000
 MAX_MESSAGE = 4_000
@@ -58,12 +61,12 @@ class CompartmentAccess:
     may_break_glass: bool
 
 
-def compartment_access(user: Any, case: Case) -> list[CompartmentAccess]:
+def compartment_access(user: User, case: Case) -> list[CompartmentAccess]:
     """For each compartment: may ``user`` read it, write it, and until when a grant holds."""
     return access_rows(user, require_case(user, case))
 
 
-def access_rows(user: Any, case: Case) -> list[CompartmentAccess]:
+def access_rows(user: User, case: Case) -> list[CompartmentAccess]:
     """:func:`compartment_access` for a case already found visible to ``user``."""
     readable = policy.case_compartments(user, case)
     rows = []
@@ -86,7 +89,7 @@ def access_rows(user: Any, case: Case) -> list[CompartmentAccess]:
 # --- notes ----------------------------------------------------------------------------------------
 
 
-def notes(user: Any, case: Case, part: str) -> list[Note]:
+def notes(user: User, case: Case, part: str) -> list[Note]:
     """The notes of one compartment (404 if ``user`` may not read it, whether or not it has
     any), audited as a read of that compartment."""
     case = require_case(user, case)
@@ -98,7 +101,7 @@ def notes(user: Any, case: Case, part: str) -> list[Note]:
     return rows
 
 
-def add_note(user: Any, case: Case, part: str, body: str) -> Note:
+def add_note(user: User, case: Case, part: str, body: str) -> Note:
     """Write a note in a compartment the user may write in (a compartment's owners; anyone who
     sees the case for the team record)."""
     case = require_case(user, case)
@@ -118,7 +121,7 @@ def add_note(user: Any, case: Case, part: str, body: str) -> Note:
     return note
 
 
-def publish_summary(user: Any, note: Note, body: str) -> Note:
+def publish_summary(user: User, note: Note, body: str) -> Note:
     """The owner of a clinical or law-enforcement note publishes a summary of it (minimum
     necessary) into the team record, linked to its source."""
     case = require_case(user, note.case_id)
@@ -148,7 +151,7 @@ def publish_summary(user: Any, note: Note, body: str) -> Note:
     return summary
 
 
-def break_glass(user: Any, case: Case, part: str, reason: str) -> BreakGlassGrant:
+def break_glass(user: User, case: Case, part: str, reason: str) -> BreakGlassGrant:
     """Open a compartment the user does not own, at once, in a health or safety emergency: the
     reason (the articulable threat) is required; the grant lasts ``HAVEN_CASE_BREAK_GLASS_HOURS``,
     is logged as a FERPA emergency disclosure and told to the compartment's owners and the
@@ -187,7 +190,7 @@ def break_glass(user: Any, case: Case, part: str, reason: str) -> BreakGlassGran
 # --- team chat ------------------------------------------------------------------------------------
 
 
-def messages(user: Any, case: Case, *, limit: int = 200) -> list[Message]:
+def messages(user: User, case: Case, *, limit: int = 200) -> list[Message]:
     case = require_case(user, case)
     rows = list(
         Message.objects.filter(case=case)
@@ -198,7 +201,7 @@ def messages(user: Any, case: Case, *, limit: int = 200) -> list[Message]:
     return rows[::-1]
 
 
-def post_message(user: Any, case: Case, body: str) -> Message:
+def post_message(user: User, case: Case, body: str) -> Message:
     case = require_case(user, case)
     body = clean_text(body, "text", limit=MAX_MESSAGE)
     with transaction.atomic():
@@ -218,13 +221,13 @@ def post_message(user: Any, case: Case, body: str) -> Message:
 # --- tasks ----------------------------------------------------------------------------------------
 
 
-def _team_user(case: Case, person: Any, field: str) -> Any:
+def _team_user(case: Case, person: User | None, field: str) -> User | None:
     if person is not None and not policy.can_see_case(person, case):
         raise ValidationError({field: _("This person cannot see the case.")})
     return person
 
 
-def tasks(user: Any, case: Case) -> list[Task]:
+def tasks(user: User, case: Case) -> list[Task]:
     case = require_case(user, case)
     rows = list(Task.objects.filter(case=case).select_related("assignee"))
     audit_read(user, case, what="tasks")
@@ -232,7 +235,7 @@ def tasks(user: Any, case: Case) -> list[Task]:
 
 
 def add_task(
-    user: Any, case: Case, *, title: str, assignee: Any = None, due_on: date | None = None
+    user: User, case: Case, *, title: str, assignee: User | None = None, due_on: date | None = None
 ) -> Task:
     case = require_case(user, case)
     title = clean_text(title, "title", limit=MAX_TASK)
@@ -252,7 +255,7 @@ def add_task(
     return task
 
 
-def complete_task(user: Any, task: Task) -> Task:
+def complete_task(user: User, task: Task) -> Task:
     case = require_case(user, task.case_id)
     if task.done_at is not None:
         raise ValidationError({"task": _("The task is already done.")})
@@ -311,7 +314,7 @@ def _without_metadata(data: bytes, mime: str) -> bytes:
         raise ValidationError({"file": _("The picture could not be read.")}) from exc
 
 
-def add_document(user: Any, case: Case, part: str, upload: Any) -> Document:
+def add_document(user: User, case: Case, part: str, upload: Any) -> Document:
     """Store a file in a compartment (encrypted at rest; 10 MB at most; PDF, images, Word, text).
     Image metadata (EXIF, GPS) is stripped, except from law-enforcement evidence, which is kept as
     it was received."""
@@ -363,7 +366,7 @@ def add_document(user: Any, case: Case, part: str, upload: Any) -> Document:
     return document
 
 
-def documents(user: Any, case: Case, part: str) -> list[Document]:
+def documents(user: User, case: Case, part: str) -> list[Document]:
     case = require_case(user, case)
     chosen = require_readable(user, case, part)
     rows = list(
@@ -373,7 +376,7 @@ def documents(user: Any, case: Case, part: str) -> list[Document]:
     return rows
 
 
-def open_document(user: Any, case: Case, document_id: int) -> tuple[Document, bytes]:
+def open_document(user: User, case: Case, document_id: int) -> tuple[Document, bytes]:
     """The document and its content, if ``user`` may read its compartment now; audited. Serve it
     as an attachment, never inline."""
     case = require_case(user, case)

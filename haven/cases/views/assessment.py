@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,9 +19,10 @@ from haven.cases import services
 from haven.cases.forms import ReopenStepForm
 from haven.cases.models import ActionItem, Assessment, Case
 from haven.cases.views.pages import case_for_page
+from haven.web.requests import SignedInRequest
 
 
-def _assessment(request: HttpRequest, pk: int, assessment: int) -> tuple[Case, Assessment]:
+def _assessment(request: SignedInRequest, pk: int, assessment: int) -> tuple[Case, Assessment]:
     found = case_for_page(request, pk)
     return found, services.get_assessment(request.user, found, assessment)
 
@@ -39,7 +40,7 @@ def _answers(step: Any, data: Any) -> dict[str, Any]:
 
 
 def _page(
-    request: HttpRequest,
+    request: SignedInRequest,
     case: Case,
     assessment: Assessment,
     *,
@@ -72,7 +73,7 @@ def _page(
 
 @login_required
 @require_POST
-def start(request: HttpRequest, pk: int) -> HttpResponse:
+def start(request: SignedInRequest, pk: int) -> HttpResponse:
     found = case_for_page(request, pk)
     try:
         assessment = services.start_assessment(request.user, found, "cstag")
@@ -84,14 +85,14 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def detail(request: HttpRequest, pk: int, assessment: int) -> HttpResponse:
+def detail(request: SignedInRequest, pk: int, assessment: int) -> HttpResponse:
     found, chosen = _assessment(request, pk, assessment)
     return _page(request, found, chosen)
 
 
 @login_required
 @require_POST
-def save_step(request: HttpRequest, pk: int, assessment: int, step: str) -> HttpResponse:
+def save_step(request: SignedInRequest, pk: int, assessment: int, step: str) -> HttpResponse:
     found, chosen = _assessment(request, pk, assessment)
     record = next(
         (
@@ -124,7 +125,7 @@ def save_step(request: HttpRequest, pk: int, assessment: int, step: str) -> Http
 
 @login_required
 @require_POST
-def settle(request: HttpRequest, pk: int, assessment: int, item: int) -> HttpResponse:
+def settle(request: SignedInRequest, pk: int, assessment: int, item: int) -> HttpResponse:
     found, chosen = _assessment(request, pk, assessment)
     items: list[ActionItem] = [
         a for s in services.assessment_view(request.user, chosen).steps for a in s.actions
@@ -146,7 +147,7 @@ def settle(request: HttpRequest, pk: int, assessment: int, item: int) -> HttpRes
 
 @login_required
 @require_POST
-def reopen_step(request: HttpRequest, pk: int, assessment: int, step: str) -> HttpResponse:
+def reopen_step(request: SignedInRequest, pk: int, assessment: int, step: str) -> HttpResponse:
     """Reopen a closed step with a reason (new information): audited, on the timeline."""
     found, chosen = _assessment(request, pk, assessment)
     if not any(s.step.key == step for s in services.assessment_view(request.user, chosen).steps):

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -18,6 +18,7 @@ from haven.access import policy
 from haven.audit import services as audit
 from haven.cases import services
 from haven.core.models import Student
+from haven.web.requests import SignedInRequest
 
 #: Fields the issue asks to break cases down by that the roster does not hold yet.
 MISSING_FIELDS = [_("disability status"), _("race/ethnicity")]
@@ -27,7 +28,7 @@ FLAG_RATIO = 1.5
 
 @never_cache
 @login_required
-def equity(request: HttpRequest) -> HttpResponse:
+def equity(request: SignedInRequest) -> HttpResponse:
     districts = policy.equity_districts(request.user)
     if not districts:
         raise Http404

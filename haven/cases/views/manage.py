@@ -11,7 +11,7 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from haven.accounts.models import User
 from haven.cases import services
 from haven.cases.forms import CaseUpdateForm, DocumentForm, TeamForm
 from haven.cases.views.pages import _page, case_for_page
+from haven.web.requests import SignedInRequest
 from haven.web.views import submit
 
 #: Stored type -> the extension of the downloaded file (its name is never the uploaded one).
@@ -44,7 +45,7 @@ TIMELINE_PAGE = 50
 
 @never_cache
 @login_required
-def team(request: HttpRequest, pk: int) -> HttpResponse:
+def team(request: SignedInRequest, pk: int) -> HttpResponse:
     """Add or remove team members among the school's staff who hold a team role. Only the school's
     threat-assessment roles change a team (403 for a team member who sees the case)."""
     found = case_for_page(request, pk)
@@ -82,7 +83,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def update(request: HttpRequest, pk: int) -> HttpResponse:
+def update(request: SignedInRequest, pk: int) -> HttpResponse:
     """Change the case's type, priority or summary (the team record). Only the school's
     threat-assessment roles (403 for a team member who sees the case)."""
     found = case_for_page(request, pk)
@@ -115,7 +116,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_document(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+def add_document(request: SignedInRequest, pk: int, part: str) -> HttpResponse:
     """Upload a document into a compartment the user writes in (checked by the service: 404 for a
     compartment they may not read, 403 for one opened only by break-glass)."""
     found = case_for_page(request, pk)
@@ -136,7 +137,7 @@ def add_document(request: HttpRequest, pk: int, part: str) -> HttpResponse:
 
 @never_cache
 @login_required
-def document(request: HttpRequest, pk: int, document: int) -> FileResponse:
+def document(request: SignedInRequest, pk: int, document: int) -> FileResponse:
     """A document, always as a download (never shown by the browser from Haven's origin), to
     those who may read its compartment now; every download is audited."""
     found = case_for_page(request, pk)
@@ -158,7 +159,7 @@ def document(request: HttpRequest, pk: int, document: int) -> FileResponse:
 
 @never_cache
 @login_required
-def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def timeline(request: SignedInRequest, pk: int) -> HttpResponse:
     """The whole timeline, newest first, a page at a time; each compartment's events only for
     those who may read it now."""
     found = case_for_page(request, pk)

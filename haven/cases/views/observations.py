@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,6 +20,7 @@ from haven.access.models import Compartment
 from haven.cases import cssrs, pathway, services
 from haven.cases.models import PathwayObservation
 from haven.cases.views.pages import case_for_page
+from haven.web.requests import SignedInRequest
 
 
 def _note(question: cssrs.Question) -> str:
@@ -31,7 +32,7 @@ def _note(question: cssrs.Question) -> str:
 
 @never_cache
 @login_required
-def screening(request: HttpRequest, pk: int) -> HttpResponse:
+def screening(request: SignedInRequest, pk: int) -> HttpResponse:
     """The screenings' risk levels (team record) and, for the clinical record's writers, the
     screener form."""
     found = case_for_page(request, pk)
@@ -73,7 +74,7 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def pathway_page(request: HttpRequest, pk: int) -> HttpResponse:
+def pathway_page(request: SignedInRequest, pk: int) -> HttpResponse:
     """The observations along the pathway to violence, in date order, with a warning when the
     case moved forward; and the form to record one."""
     found = case_for_page(request, pk)

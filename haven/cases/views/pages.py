@@ -53,6 +53,7 @@ from haven.cases.models import (
 )
 from haven.core.models import Student
 from haven.tips.models import Tip
+from haven.web.requests import SignedInRequest
 from haven.web.views import perform, submit
 
 #: Priority -> tone (colour and icon; the word is the priority's label).
@@ -79,7 +80,7 @@ def _require_cases(request: HttpRequest) -> None:
 
 @never_cache
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: SignedInRequest) -> HttpResponse:
     """The cases the user may see: theirs or their schools', overdue follow-ups first, filtered
     and paginated in the database."""
     _require_cases(request)
@@ -135,14 +136,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
 # --- one case -------------------------------------------------------------------------------------
 
 
-def case_for_page(request: HttpRequest, pk: int) -> Case:
+def case_for_page(request: SignedInRequest, pk: int) -> Case:
     """The case for a page (404 if the user may not see it); the page then calls read services."""
     _require_cases(request)
     return services.require_case(request.user, pk)
 
 
 def _page(
-    request: HttpRequest,
+    request: SignedInRequest,
     case: Case,
     *,
     bound: dict[str, Form] | None = None,
@@ -198,13 +199,13 @@ def _page(
 
 @never_cache
 @login_required
-def case(request: HttpRequest, pk: int) -> HttpResponse:
+def case(request: SignedInRequest, pk: int) -> HttpResponse:
     return _page(request, case_for_page(request, pk))
 
 
 @never_cache
 @login_required
-def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def export_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
     """The case file as a PDF, only what the user may see (see :mod:`haven.cases.export`)."""
     from haven.cases.export import case_pdf
 
@@ -216,7 +217,7 @@ def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_note(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+def add_note(request: SignedInRequest, pk: int, part: str) -> HttpResponse:
     found = case_for_page(request, pk)
     if part not in Compartment.values:
         raise Http404
@@ -234,7 +235,7 @@ def add_note(request: HttpRequest, pk: int, part: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def publish(request: HttpRequest, pk: int, note: int) -> HttpResponse:
+def publish(request: SignedInRequest, pk: int, note: int) -> HttpResponse:
     found = case_for_page(request, pk)
     source = Note.objects.filter(case=found, pk=note).first()
     if source is None:
@@ -255,7 +256,7 @@ def publish(request: HttpRequest, pk: int, note: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def break_glass(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+def break_glass(request: SignedInRequest, pk: int, part: str) -> HttpResponse:
     """Open a compartment in a health or safety emergency: the reason is required, the grant is
     time-limited, logged as an emergency disclosure and notified."""
     found = case_for_page(request, pk)
@@ -295,7 +296,7 @@ def break_glass(request: HttpRequest, pk: int, part: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_message(request: HttpRequest, pk: int) -> HttpResponse:
+def post_message(request: SignedInRequest, pk: int) -> HttpResponse:
     found = case_for_page(request, pk)
     form = MessageForm(request.POST, prefix="message")
     done = submit(
@@ -310,7 +311,7 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_task(request: HttpRequest, pk: int) -> HttpResponse:
+def add_task(request: SignedInRequest, pk: int) -> HttpResponse:
     found = case_for_page(request, pk)
     form = TaskForm(request.POST, prefix="task")
     done = submit(
@@ -327,7 +328,7 @@ def add_task(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def complete_task(request: HttpRequest, pk: int, task: int) -> HttpResponse:
+def complete_task(request: SignedInRequest, pk: int, task: int) -> HttpResponse:
     found = case_for_page(request, pk)
     row = Task.objects.filter(case=found, pk=task).first()
     if row is None:
@@ -351,7 +352,7 @@ def _school(request: HttpRequest) -> Any:
 
 @never_cache
 @login_required
-def refer(request: HttpRequest) -> HttpResponse:
+def refer(request: SignedInRequest) -> HttpResponse:
     """Every staff member's "I'm worried about a student", with the warning signs beside it."""
     school = _school(request)
     if not policy.may_refer(request.user, school):
@@ -392,7 +393,7 @@ def _require_team(request: HttpRequest) -> None:
 
 @never_cache
 @login_required
-def referral_inbox(request: HttpRequest) -> HttpResponse:
+def referral_inbox(request: SignedInRequest) -> HttpResponse:
     """The team's referrals waiting for a decision: open a case, or dismiss with a reason."""
     _require_team(request)
     rows = services.referrals(request.user, status=Referral.Status.NEW, limit=200)
@@ -404,7 +405,7 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def dismiss(request: HttpRequest, referral: int) -> HttpResponse:
+def dismiss(request: SignedInRequest, referral: int) -> HttpResponse:
     _require_team(request)
     found = services.get_referral(request.user, referral)
     form = DismissForm(request.POST)
@@ -421,7 +422,7 @@ def dismiss(request: HttpRequest, referral: int) -> HttpResponse:
 
 @never_cache
 @login_required
-def new_case(request: HttpRequest) -> HttpResponse:
+def new_case(request: SignedInRequest) -> HttpResponse:
     """Open a case: from a referral (?referral=), a tip (?source_tip=) or directly. 404 for
     someone who has no part in cases, 403 for a team member who may not open one here."""
     _require_cases(request)

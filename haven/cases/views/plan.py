@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 from haven.cases import services
 from haven.cases.models import Case, PlanItem
 from haven.cases.views.pages import case_for_page
+from haven.web.requests import SignedInRequest
 
 
 def _page(
-    request: HttpRequest,
+    request: SignedInRequest,
     case: Case,
     *,
     errors: dict[str, list[str]] | None = None,
@@ -54,19 +55,21 @@ def _date(value: str) -> date | None:
         return None
 
 
-def _refused(request: HttpRequest, case: Case, form: str, error: ValidationError) -> HttpResponse:
+def _refused(
+    request: SignedInRequest, case: Case, form: str, error: ValidationError
+) -> HttpResponse:
     return _page(request, case, errors={form: error.messages}, posted=request.POST)
 
 
 @never_cache
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return _page(request, case_for_page(request, pk))
 
 
 @login_required
 @require_POST
-def add_item(request: HttpRequest, pk: int) -> HttpResponse:
+def add_item(request: SignedInRequest, pk: int) -> HttpResponse:
     found = case_for_page(request, pk)
     owner_id = request.POST.get("owner", "")
     owner = next((u for u in found.team.all() if str(u.pk) == owner_id), None)
@@ -92,7 +95,7 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def settle_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+def settle_item(request: SignedInRequest, pk: int, item: int) -> HttpResponse:
     found = case_for_page(request, pk)
     row = next((i for i in services.plan(request.user, found).items if i.pk == item), None)
     if row is None:
@@ -106,7 +109,7 @@ def settle_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def schedule(request: HttpRequest, pk: int) -> HttpResponse:
+def schedule(request: SignedInRequest, pk: int) -> HttpResponse:
     found = case_for_page(request, pk)
     due_on = _date(request.POST.get("due_on", ""))
     try:
@@ -121,7 +124,7 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def record_review(request: HttpRequest, pk: int, review: int) -> HttpResponse:
+def record_review(request: SignedInRequest, pk: int, review: int) -> HttpResponse:
     found = case_for_page(request, pk)
     row = next((r for r in services.plan(request.user, found).reviews if r.pk == review), None)
     if row is None:
@@ -136,7 +139,7 @@ def record_review(request: HttpRequest, pk: int, review: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def close(request: HttpRequest, pk: int) -> HttpResponse:
+def close(request: SignedInRequest, pk: int) -> HttpResponse:
     found = case_for_page(request, pk)
     try:
         services.close_case(
@@ -153,7 +156,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def reopen(request: SignedInRequest, pk: int) -> HttpResponse:
     found = case_for_page(request, pk)
     try:
         services.reopen_case(request.user, found, request.POST.get("reason", ""))

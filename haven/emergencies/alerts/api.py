@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -20,6 +20,7 @@ from haven.emergencies.alerts import audience, cap, services
 from haven.emergencies.alerts.payload import incident_url
 from haven.emergencies.models import Incident, Protocol
 from haven.web.api import page, request_body
+from haven.web.requests import SignedInRequest
 
 # Operation ids are named explicitly: clients generated from the OpenAPI document keep them, so
 # they do not follow this module's path (they were named for the modules before the app's split).
@@ -125,7 +126,7 @@ def _out(incident: Incident, audiences: dict[tuple, int] | None = None) -> dict[
     }
 
 
-def _incident(request: HttpRequest, pk: int) -> Incident:
+def _incident(request: SignedInRequest, pk: int) -> Incident:
     return policy.get_visible_or_404(
         request.user, Incident.objects.select_related("school", "district", "raised_by"), pk
     )
@@ -137,7 +138,7 @@ def _incident(request: HttpRequest, pk: int) -> Incident:
     url_name="incidents",
     operation_id="haven_emergencies_api_incidents",
 )
-def incidents(request: HttpRequest, status: Incident.Status | None = None, limit: int = 50):
+def incidents(request: SignedInRequest, status: Incident.Status | None = None, limit: int = 50):
     qs = policy.visible_to(request.user, Incident).select_related("school", "district", "raised_by")
     if status:
         qs = qs.filter(status=status)
@@ -152,7 +153,7 @@ def incidents(request: HttpRequest, status: Incident.Status | None = None, limit
     url_name="incidents",
     operation_id="haven_emergencies_api_raise_incident",
 )
-def raise_incident(request: HttpRequest, body: IncidentIn):
+def raise_incident(request: SignedInRequest, body: IncidentIn):
     """Raise an incident at once and alert every staff device of the school (or district)."""
     school = None
     if body.school is not None:
@@ -179,11 +180,11 @@ def raise_incident(request: HttpRequest, body: IncidentIn):
     url_name="incident",
     operation_id="haven_emergencies_api_incident",
 )
-def incident(request: HttpRequest, pk: int):
+def incident(request: SignedInRequest, pk: int):
     return _detail(request, pk)
 
 
-def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def _detail(request: SignedInRequest, pk: int) -> dict[str, Any]:
     found = _incident(request, pk)
     timeline = [
         {
@@ -204,7 +205,7 @@ def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     url_name="incident_acknowledge",
     operation_id="haven_emergencies_api_acknowledge",
 )
-def acknowledge(request: HttpRequest, pk: int):
+def acknowledge(request: SignedInRequest, pk: int):
     ack, created = services.acknowledge(request.user, _incident(request, pk), via="api")
     return {"incident": pk, "at": ack.at, "first": created}
 
@@ -215,7 +216,7 @@ def acknowledge(request: HttpRequest, pk: int):
     url_name="incident_updates",
     operation_id="haven_emergencies_api_post_update",
 )
-def post_update(request: HttpRequest, pk: int, body: UpdateIn):
+def post_update(request: SignedInRequest, pk: int, body: UpdateIn):
     """Incident command (school or district administrators, SROs) posts an update for all staff
     and/or changes the protocol (Lockdown → Evacuate); everyone is alerted again. 409 once the
     incident has been declared all clear."""
@@ -255,7 +256,7 @@ def post_update(request: HttpRequest, pk: int, body: UpdateIn):
     openapi_extra=request_body(AllClearIn, required=False),
     operation_id="haven_emergencies_api_all_clear",
 )
-def all_clear(request: HttpRequest, pk: int):
+def all_clear(request: SignedInRequest, pk: int):
     """Declare the incident over (incident command: school or district administrators, SROs). An
     optional JSON body ``{"message"}`` goes out with the all clear."""
     found = _incident(request, pk)
@@ -273,7 +274,7 @@ def all_clear(request: HttpRequest, pk: int):
     url_name="incident_cap",
     operation_id="haven_emergencies_api_cap_xml",
 )
-def cap_xml(request: HttpRequest, pk: int, school: str | None = None):
+def cap_xml(request: SignedInRequest, pk: int, school: str | None = None):
     """The incident's latest alert as a CAP 1.2 message."""
     found = _incident(request, pk)
     school_id = None

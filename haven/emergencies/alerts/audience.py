@@ -3,7 +3,7 @@ has not acknowledged it yet, and where a user may raise one."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 
@@ -12,8 +12,11 @@ from haven.access.policy import Perm
 from haven.core.models import School
 from haven.emergencies.models import Acknowledgement, Incident
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def raisable_schools(user: Any) -> models.QuerySet[School]:
+
+def raisable_schools(user: User) -> models.QuerySet[School]:
     return policy.schools_for(user, Perm.EMERGENCY_RAISE).order_by("name")
 
 

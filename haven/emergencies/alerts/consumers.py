@@ -6,7 +6,7 @@ clients that prefer one; the pages use the stream). Messages are JSON: ``{"type"
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -16,9 +16,12 @@ from haven.emergencies.alerts import stream
 from haven.emergencies.alerts.fanout import school_group
 from haven.emergencies.models import Delivery
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 
 @database_sync_to_async
-def _allowed_school(user: Any, session: Any, slug: str) -> Any:
+def _allowed_school(user: User, session: Any, slug: str) -> Any:
     from haven.accounts import second_factor
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:

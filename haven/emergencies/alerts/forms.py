@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from haven.access import policy
 from haven.emergencies.alerts import audience, services, webpush
 from haven.emergencies.models import Protocol
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 DISTRICT = "__district__"
 
@@ -35,7 +38,7 @@ class RaiseForm(forms.Form):
         label=_("Safety strategy"), required=False, max_length=services.MAX_PLACE
     )
 
-    def __init__(self, *args: Any, user: Any, initial_school: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, initial_school: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schools = {s.slug: s for s in audience.raisable_schools(user)}
         choices = [(slug, school.name) for slug, school in self.schools.items()]

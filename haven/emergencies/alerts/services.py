@@ -6,7 +6,7 @@ moment it commits (:mod:`haven.emergencies.alerts.fanout`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -33,6 +33,9 @@ from haven.emergencies.models import (
 )
 from haven.notify import outbox
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_NOTE = 500
 MAX_PLACE = 200
 
@@ -56,7 +59,7 @@ def _clean_protocol(protocol: str) -> str:
 
 
 def raise_incident(
-    user: Any,
+    user: User,
     school: School | None,
     protocol: str,
     *,
@@ -114,7 +117,7 @@ def raise_incident(
     return incident
 
 
-def _require_command(user: Any, incident: Incident) -> None:
+def _require_command(user: User, incident: Incident) -> None:
     if not policy.may_command(user, incident):
         raise PermissionDenied(_("Only incident command can do this."))
 
@@ -125,7 +128,7 @@ def _require_active(incident: Incident) -> None:
 
 
 def update_incident(
-    user: Any,
+    user: User,
     incident: Incident,
     *,
     protocol: str | None = None,
@@ -178,7 +181,7 @@ def update_incident(
     return incident
 
 
-def declare_all_clear(user: Any, incident: Incident, *, message: str = "") -> Incident:
+def declare_all_clear(user: User, incident: Incident, *, message: str = "") -> Incident:
     _require_command(user, incident)
     message = _clean_text(message, "message", MAX_NOTE)
     with transaction.atomic():
@@ -201,7 +204,7 @@ def declare_all_clear(user: Any, incident: Incident, *, message: str = "") -> In
 
 
 def acknowledge(
-    user: Any, incident: Incident, *, via: str = "page"
+    user: User, incident: Incident, *, via: str = "page"
 ) -> tuple[Acknowledgement, bool]:
     """Record that ``user`` has seen the alert (once per incident; later calls return the first).
     Acknowledging after the all clear is still recorded: it says when the person saw it."""

@@ -36,7 +36,7 @@ import secrets
 import weakref
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -56,6 +56,9 @@ from haven.emergencies.alerts.fanout import message_for, school_group
 from haven.emergencies.alerts.payload import incident_url
 from haven.emergencies.alerts.protocols import ACTIONS
 from haven.emergencies.models import Acknowledgement, Alert, AlertStream, Delivery, Incident
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ def position(school: School) -> int:
     return stream.first() or 0
 
 
-def catch_up(user: Any, school: School, last_id: int | None) -> tuple[int, list[tuple]]:
+def catch_up(user: User, school: School, last_id: int | None) -> tuple[int, list[tuple]]:
     """(current position, [(alert pk, sequence, data)]) for a client that last saw ``last_id``
     (None: a fresh page). Read the position first: anything later arrives live."""
     current = position(school)
@@ -432,7 +435,7 @@ def _warm_up() -> None:
     _warm.append(True)
 
 
-def _school(user: Any, slug: str) -> School | None:
+def _school(user: User, slug: str) -> School | None:
     return (
         policy.schools_for(user, Perm.EMERGENCY_RECEIVE)
         .filter(slug=slug)
@@ -478,7 +481,7 @@ async def alert_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResp
     return response
 
 
-def snapshot(user: Any, school: School, last_id: int | None) -> bytes:
+def snapshot(user: User, school: School, last_id: int | None) -> bytes:
     """The whole response when the stream cannot be held open (WSGI): catch-up, position, end."""
     current, replay = catch_up(user, school, last_id)
     now = timezone.now()
@@ -490,7 +493,7 @@ def snapshot(user: Any, school: School, last_id: int | None) -> bytes:
 
 
 async def events(
-    user: Any, school: School, last_id: int | None, *, channel: str = Delivery.Channel.STREAM
+    user: User, school: School, last_id: int | None, *, channel: str = Delivery.Channel.STREAM
 ) -> AsyncIterator[bytes]:
     """The stream's bytes. Subscribes before reading the catch-up, so nothing falls between."""
     listener = hub()

@@ -26,6 +26,7 @@ from haven.emergencies.alerts import audience, cap, services, webpush
 from haven.emergencies.alerts.forms import AllClearForm, PushSubscriptionForm, RaiseForm, UpdateForm
 from haven.emergencies.alerts.protocols import ACTIONS
 from haven.emergencies.models import Delivery, Incident, IncidentEvent, PushSubscription
+from haven.web.requests import SignedInRequest
 
 SERVICE_WORKER = Path(__file__).resolve().parents[2] / "static" / "haven" / "sw.js"
 
@@ -67,7 +68,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def raise_incident(request: HttpRequest) -> HttpResponse:
+def raise_incident(request: SignedInRequest) -> HttpResponse:
     """Step 1 picks the protocol and school; step 2 confirms. With JavaScript the confirmation is
     a countdown (HAVEN_EMERGENCY_CANCEL_SECONDS) with a Cancel button that submits by itself;
     without it, a second press on Confirm — no waiting either way."""
@@ -160,7 +161,7 @@ def _delivery_rows(counts: Counter) -> list[dict[str, Any]]:
 
 @login_required
 @require_POST
-def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def acknowledge(request: SignedInRequest, pk: int) -> HttpResponse:
     incident = _visible(request, pk)
     ack, created = services.acknowledge(request.user, incident, via="page")
     if _wants_json(request):
@@ -171,7 +172,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def update(request: HttpRequest, pk: int) -> HttpResponse:
+def update(request: SignedInRequest, pk: int) -> HttpResponse:
     incident = _visible(request, pk)
     if not policy.may_command(request.user, incident):
         raise PermissionDenied(_("Only incident command can do this."))
@@ -197,7 +198,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def all_clear(request: HttpRequest, pk: int) -> HttpResponse:
+def all_clear(request: SignedInRequest, pk: int) -> HttpResponse:
     incident = _visible(request, pk)
     if not policy.may_command(request.user, incident):
         raise PermissionDenied(_("Only incident command can do this."))
@@ -248,7 +249,7 @@ def _form_errors(form: Any) -> JsonResponse:
 
 @login_required
 @require_POST
-def push_subscribe(request: HttpRequest) -> HttpResponse:
+def push_subscribe(request: SignedInRequest) -> HttpResponse:
     """Remember this browser's Web Push subscription for the signed-in user. An endpoint another
     user registered is refused with 409 (on a shared computer the page then asks the browser for
     a new subscription): it is never moved."""

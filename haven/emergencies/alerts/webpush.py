@@ -16,7 +16,7 @@ import os
 import secrets
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
@@ -26,6 +26,9 @@ from pywebpush import WebPushException, webpush
 
 from haven.core import outbound
 from haven.emergencies.models import PushSubscription
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +115,7 @@ class EndpointTaken(Exception):
     """The endpoint is another user's subscription."""
 
 
-def subscribe(user: Any, endpoint: str, p256dh: str, auth: str) -> tuple[Any, bool]:
+def subscribe(user: User, endpoint: str, p256dh: str, auth: str) -> tuple[Any, bool]:
     """Remember a browser's subscription for ``user`` (or refresh its keys); returns it and
     whether it is new. An endpoint another user registered is theirs: refused, never moved, or
     whoever learnt it could take that person's alerts (the browser then makes a new one)."""

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -33,6 +33,9 @@ from haven.emergencies.drills.services import (
     year_start_month,
 )
 from haven.emergencies.models import Drill, DrillKind, DrillPolicy, DrillRequirement, Protocol
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 #: The app's data stays at its root (packaged as `haven/*/data/*`).
 DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "drill_requirements.json"
@@ -228,7 +231,7 @@ def compliance(
 
 
 def district_compliance(
-    user: Any, district: District, year: int, today: dt.date | None = None
+    user: User, district: District, year: int, today: dt.date | None = None
 ) -> tuple[list[DrillRequirement], list[tuple[School, list[Line]]]]:
     """Every school of the district the user sees, against the district's requirements."""
     requirements = requirements_for(district)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import icalendar
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +28,9 @@ from haven.emergencies.models import (
     Incident,
     Protocol,
 )
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_NOTE = 500
 MAX_ISSUES = 4000
@@ -105,19 +108,19 @@ def when(drill: Drill) -> dt.datetime:
 # --- who may --------------------------------------------------------------------------------------
 
 
-def may_manage(user: Any, school: Any) -> bool:
+def may_manage(user: User, school: Any) -> bool:
     return policy.may_manage_drills(user, school)
 
 
-def visible(user: Any) -> models.QuerySet[Drill]:
+def visible(user: User) -> models.QuerySet[Drill]:
     return policy.visible_to(user, Drill).select_related("school", "incident", "logged_by")
 
 
-def schools_seen(user: Any) -> models.QuerySet[School]:
+def schools_seen(user: User) -> models.QuerySet[School]:
     return policy.schools_for(user, Perm.EMERGENCY_RECEIVE).order_by("name")
 
 
-def _require_manage(user: Any, school: Any) -> None:
+def _require_manage(user: User, school: Any) -> None:
     if not may_manage(user, school):
         raise PermissionDenied(
             _("Only the school's administrators and SRO schedule and log drills.")
@@ -240,7 +243,7 @@ def _clean_run(
 
 
 def schedule(
-    user: Any,
+    user: User,
     school: School,
     protocol: str,
     scheduled_for: Any,
@@ -280,7 +283,7 @@ def schedule(
     return drill
 
 
-def start(user: Any, drill: Drill) -> Incident:
+def start(user: User, drill: Drill) -> Incident:
     """Run the drill now: raise its DRILL incident at the school (every staff device is alerted,
     marked DRILL) and link it to the drill."""
     _require_manage(user, drill.school_id)
@@ -308,7 +311,7 @@ def start(user: Any, drill: Drill) -> Incident:
 
 
 def log(
-    user: Any,
+    user: User,
     drill: Drill,
     *,
     started_at: Any = None,
@@ -350,7 +353,7 @@ def log(
 
 
 def log_off_system(
-    user: Any,
+    user: User,
     school: School,
     protocol: str,
     *,
@@ -393,7 +396,7 @@ def log_off_system(
     return drill
 
 
-def cancel(user: Any, drill: Drill) -> None:
+def cancel(user: User, drill: Drill) -> None:
     """Take a drill that has not been run off the calendar."""
     _require_manage(user, drill.school_id)
     with transaction.atomic():

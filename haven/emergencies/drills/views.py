@@ -31,6 +31,7 @@ from haven.emergencies.drills import compliance as compliance_
 from haven.emergencies.drills import report
 from haven.emergencies.drills import services as drills
 from haven.emergencies.models import Drill, DrillKind, Incident, Protocol
+from haven.web.requests import SignedInRequest
 
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 KIND_CHOICES = [("", gettext_lazy("— none —")), *DrillKind.choices]
@@ -123,7 +124,7 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-def _school(request: HttpRequest, slug: str | None = None) -> Any:
+def _school(request: SignedInRequest, slug: str | None = None) -> Any:
     """The school asked for (``?school=``), else the one in view, among those whose drills the
     user sees; 404 when none."""
     schools = list(drills.schools_seen(request.user))
@@ -138,14 +139,14 @@ def _school(request: HttpRequest, slug: str | None = None) -> Any:
     return next((s for s in schools if chosen and s.pk == chosen.pk), schools[0])
 
 
-def _drill(request: HttpRequest, pk: int) -> Drill:
+def _drill(request: SignedInRequest, pk: int) -> Drill:
     drill = drills.visible(request.user).filter(pk=pk).first()
     if drill is None:
         raise Http404
     return drill
 
 
-def _managed(request: HttpRequest, pk: int) -> Drill:
+def _managed(request: SignedInRequest, pk: int) -> Drill:
     drill = _drill(request, pk)
     if not drills.may_manage(request.user, drill.school_id):
         raise PermissionDenied(
@@ -163,7 +164,7 @@ def _local(value: dt.datetime | None) -> str:
 
 @login_required
 @never_cache
-def drill_list(request: HttpRequest) -> HttpResponse:
+def drill_list(request: SignedInRequest) -> HttpResponse:
     schools = list(drills.schools_seen(request.user))
     if not schools:
         raise Http404
@@ -219,7 +220,7 @@ def drill_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def schedule(request: HttpRequest) -> HttpResponse:
+def schedule(request: SignedInRequest) -> HttpResponse:
     school = _school(request, request.GET.get("school") or request.POST.get("school") or None)
     if not drills.may_manage(request.user, school):
         raise PermissionDenied(
@@ -251,7 +252,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def log_off_system(request: HttpRequest) -> HttpResponse:
+def log_off_system(request: SignedInRequest) -> HttpResponse:
     school = _school(request, request.GET.get("school") or request.POST.get("school") or None)
     if not drills.may_manage(request.user, school):
         raise PermissionDenied(
@@ -286,7 +287,7 @@ def log_off_system(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def drill_detail(request: HttpRequest, pk: int, form: RunForm | None = None) -> HttpResponse:
+def drill_detail(request: SignedInRequest, pk: int, form: RunForm | None = None) -> HttpResponse:
     drill = _drill(request, pk)
     status = drills.drill_status(drill)
     if form is None:
@@ -317,7 +318,7 @@ def drill_detail(request: HttpRequest, pk: int, form: RunForm | None = None) -> 
 
 @login_required
 @require_POST
-def start(request: HttpRequest, pk: int) -> HttpResponse:
+def start(request: SignedInRequest, pk: int) -> HttpResponse:
     drill = _managed(request, pk)
     try:
         incident = drills.start(request.user, drill)
@@ -330,7 +331,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def log(request: HttpRequest, pk: int) -> HttpResponse:
+def log(request: SignedInRequest, pk: int) -> HttpResponse:
     drill = _managed(request, pk)
     form = RunForm(request.POST)
     if not form.is_valid():
@@ -354,7 +355,7 @@ def log(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     drill = _managed(request, pk)
     slug = drill.school.slug
     try:
@@ -372,7 +373,7 @@ def _list_url() -> str:
 
 @login_required
 @require_GET
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: SignedInRequest) -> HttpResponse:
     """The school's drills, scheduled and past (this school year and the last), as iCalendar."""
     school = _school(request, request.GET.get("school") or None)
     start_month = drills.year_start_month(school.district_id)
@@ -388,7 +389,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def compliance(request: HttpRequest) -> HttpResponse:
+def compliance(request: SignedInRequest) -> HttpResponse:
     """Every school the user commands (a district administrator: the whole district) against the
     required drills of the school year."""
     schools = list(policy.schools_for(request.user, Perm.EMERGENCY_COMMAND).order_by("name"))
@@ -430,7 +431,7 @@ def _incident(request: HttpRequest, pk: int) -> Incident:
     )
 
 
-def _report(request: HttpRequest, pk: int, kind: str) -> tuple[Incident, report.Figures]:
+def _report(request: SignedInRequest, pk: int, kind: str) -> tuple[Incident, report.Figures]:
     incident = _incident(request, pk)
     if not policy.may_download_after_action(request.user, incident):
         raise PermissionDenied(_("Only incident command may download the after-action report."))
@@ -447,7 +448,7 @@ def _report(request: HttpRequest, pk: int, kind: str) -> tuple[Incident, report.
 
 @login_required
 @require_GET
-def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def report_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
     incident, figures = _report(request, pk, "pdf")
     who = getattr(request.user, "label", request.user.get_username())
     response = HttpResponse(report.as_pdf(figures, who), content_type="application/pdf")
@@ -458,7 +459,7 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def report_csv(request: SignedInRequest, pk: int) -> HttpResponse:
     incident, figures = _report(request, pk, "csv")
     response = HttpResponse(report.as_csv(figures), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{report.filename(incident, "csv")}"'

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -25,6 +24,7 @@ from haven.emergencies.alerts import audience
 from haven.emergencies.models import Incident, Release
 from haven.emergencies.reunification import pickup
 from haven.emergencies.reunification import services as reunification
+from haven.web.requests import SignedInRequest
 
 # Operation ids are named explicitly: clients generated from the OpenAPI document keep them, so
 # they do not follow this module's path (they were named for the modules before the app's split).
@@ -70,7 +70,7 @@ class RefusalOut(Schema):
     released_at: datetime | None = None
 
 
-def _incident(request: HttpRequest, pk: int) -> Incident:
+def _incident(request: SignedInRequest, pk: int) -> Incident:
     incident = policy.get_visible_or_404(
         request.user, Incident.objects.select_related("school", "district"), pk
     )
@@ -101,7 +101,7 @@ def _out(release: Release) -> dict[str, Any]:
     url_name="incident_releases",
     operation_id="haven_emergencies_api_reunification_releases",
 )
-def releases(request: HttpRequest, pk: int, refused: bool | None = None):
+def releases(request: SignedInRequest, pk: int, refused: bool | None = None):
     """Every release and refusal of the incident, oldest first (audited as a read)."""
     incident = _incident(request, pk)
     qs = Release.objects.filter(incident=incident).select_related(
@@ -123,7 +123,7 @@ def releases(request: HttpRequest, pk: int, refused: bool | None = None):
     url_name="incident_releases",
     operation_id="haven_emergencies_api_reunification_create_release",
 )
-def create_release(request: HttpRequest, pk: int, body: ReleaseIn):
+def create_release(request: SignedInRequest, pk: int, body: ReleaseIn):
     """Release a student to an adult. 409 when the release is refused (recorded), naming why:
     ``not_listed``, ``not_allowed``, ``custody_restriction``, ``watchlist``, ``review`` (held for
     an administrator), ``already_released`` (with ``released_to`` and ``released_at``),

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +40,9 @@ from haven.screening import services as screening
 from haven.screening.names import is_nickname_pair, surname_parts, tokens
 from haven.visitors import watchlists
 from haven.visitors.services import identity
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 Decision = ReunificationRequest.Decision
 Source = ReunificationRequest.Source
@@ -303,7 +306,7 @@ class Screened:
     matches: list[dict[str, Any]] = field(default_factory=list)
 
 
-def screen(actor: Any, school: School, adult: Adult) -> Screened:
+def screen(actor: User, school: School, adult: Adult) -> Screened:
     """The adult against the registry (when the date of birth is known) and the watchlists in
     force at ``school``, through the visitors' screening. The roster's custody restrictions are
     left out of the watchlists' answer: :func:`decide` reads them from the student's own links."""

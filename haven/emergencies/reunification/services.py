@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -49,6 +49,9 @@ from haven.notify import services as notify
 from haven.screening.names import tokens
 from haven.visitors.services import identity
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 Decision = ReunificationRequest.Decision
 Status = ReunificationRequest.Status
 
@@ -60,18 +63,18 @@ MAX_STUDENT_TEXT = 1000
 # --- who may do what ------------------------------------------------------------------------------
 
 
-def may_reunify(user: Any, incident: Incident) -> bool:
+def may_reunify(user: User, incident: Incident) -> bool:
     """May ``user`` check adults in and release students for this incident (at any of its
     schools)? The rule itself is :func:`haven.access.policy.may_reunify`."""
     return any(policy.may_reunify(user, school) for school in audience.schools_of(incident))
 
 
-def _require(user: Any, student: Student) -> None:
+def _require(user: User, student: Student) -> None:
     if not policy.may_reunify(user, student.school_id):
         raise PermissionDenied(_("You may not release students at this school."))
 
 
-def visible_requests(user: Any, incident: Incident) -> models.QuerySet[ReunificationRequest]:
+def visible_requests(user: User, incident: Incident) -> models.QuerySet[ReunificationRequest]:
     return policy.visible_to(user, ReunificationRequest).filter(incident=incident)
 
 
@@ -83,7 +86,7 @@ def students_at(incident: Incident) -> models.QuerySet[Student]:
     return Student.objects.filter(school__in=schools, active=True)
 
 
-def find_students(user: Any, incident: Incident, text: Any) -> list[Student]:
+def find_students(user: User, incident: Incident, text: Any) -> list[Student]:
     """The students named in ``text`` (one a line or comma-separated; a name or a student
     number), among those of the incident's schools that ``user`` may see. Raises a
     ValidationError on ``students`` naming what was not found or was ambiguous."""
@@ -132,7 +135,7 @@ def _student_named(student: Student, query: str) -> bool:
 
 
 def check_in(
-    actor: Any,
+    actor: User,
     incident: Incident,
     adult: Adult,
     students: Sequence[Student],
@@ -198,7 +201,9 @@ def check_in(
     return created
 
 
-def _record_refusal(actor: Any, request: ReunificationRequest, reason: str, *, via: str) -> Release:
+def _record_refusal(
+    actor: User, request: ReunificationRequest, reason: str, *, via: str
+) -> Release:
     """Inside the caller's transaction: the refused release, the request closed, audited."""
     release = Release.objects.create(
         incident=request.incident,
@@ -280,7 +285,7 @@ def _locked(request: ReunificationRequest) -> ReunificationRequest:
     )
 
 
-def _require_open(actor: Any, request: ReunificationRequest) -> None:
+def _require_open(actor: User, request: ReunificationRequest) -> None:
     if not request.open:
         raise ValidationError({"request": _("This request has already been closed.")})
     if request.status == Status.HELD and not policy.may_decide_held_release(
@@ -296,7 +301,7 @@ def runners(request: ReunificationRequest) -> models.QuerySet:
     )
 
 
-def send_runner(actor: Any, request: ReunificationRequest, runner: Any) -> ReunificationRequest:
+def send_runner(actor: User, request: ReunificationRequest, runner: Any) -> ReunificationRequest:
     """Send ``runner`` (a staff member of the school) to fetch the student. Sending another
     runner replaces the first."""
     _require(actor, request.student)
@@ -329,7 +334,7 @@ def send_runner(actor: Any, request: ReunificationRequest, runner: Any) -> Reuni
     return request
 
 
-def release(actor: Any, request: ReunificationRequest, *, via: str = "page") -> Release:
+def release(actor: User, request: ReunificationRequest, *, via: str = "page") -> Release:
     """The student is here: hand them to the adult. The roster is read again first (it may have
     changed, or another adult may have collected the student): if it now refuses, the refusal is
     recorded and returned instead (``refused`` is True)."""
@@ -382,7 +387,9 @@ def release(actor: Any, request: ReunificationRequest, *, via: str = "page") -> 
     return done
 
 
-def refuse(actor: Any, request: ReunificationRequest, reason: Any, *, via: str = "page") -> Release:
+def refuse(
+    actor: User, request: ReunificationRequest, reason: Any, *, via: str = "page"
+) -> Release:
     """Staff refuse the release (the adult could not show an ID, the student does not know
     them …), with a reason."""
     _require(actor, request.student)
@@ -399,7 +406,7 @@ def refuse(actor: Any, request: ReunificationRequest, reason: Any, *, via: str =
 
 
 def release_now(
-    actor: Any,
+    actor: User,
     incident: Incident,
     student: Student,
     *,
@@ -428,7 +435,7 @@ def release_now(
 # --- reading --------------------------------------------------------------------------------------
 
 
-def links_for(actor: Any, request: ReunificationRequest) -> list[GuardianLink]:
+def links_for(actor: User, request: ReunificationRequest) -> list[GuardianLink]:
     """The student's guardian list, with custody notes, for staff who may see guardians —
     audited as a read of the student's guardians."""
     if not policy.has_perm(actor, Perm.GUARDIANS_VIEW, request.student.school_id):
@@ -443,7 +450,7 @@ def links_for(actor: Any, request: ReunificationRequest) -> list[GuardianLink]:
     return list(request.student.guardian_links.select_related("guardian"))
 
 
-def board(user: Any, incident: Incident) -> dict[str, Any]:
+def board(user: User, incident: Incident) -> dict[str, Any]:
     """The live board: how many students are released and remaining, the requests waiting and
     with a runner. Student names only for staff who may see the roster; no adult's name (those
     are behind each request, for staff who reunify)."""
@@ -500,7 +507,7 @@ def board(user: Any, incident: Incident) -> dict[str, Any]:
     }
 
 
-def remaining_students(user: Any, incident: Incident) -> list[Student]:
+def remaining_students(user: User, incident: Incident) -> list[Student]:
     released = Release.objects.filter(incident=incident, refused=False).values("student_id")
     return list(
         policy.visible_to(user, students_at(incident))

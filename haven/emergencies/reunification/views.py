@@ -26,6 +26,7 @@ from haven.emergencies.models import Incident, ReunificationRequest
 from haven.emergencies.reunification import pickup
 from haven.emergencies.reunification import services as reunification
 from haven.visitors import watchlists
+from haven.web.requests import SignedInRequest
 
 Status = ReunificationRequest.Status
 Decision = ReunificationRequest.Decision
@@ -80,7 +81,7 @@ def _incident(request: HttpRequest, pk: int) -> Incident:
     )
 
 
-def _request(request: HttpRequest, incident: Incident, request_id: int) -> ReunificationRequest:
+def _request(request: SignedInRequest, incident: Incident, request_id: int) -> ReunificationRequest:
     found = (
         reunification.visible_requests(request.user, incident)
         .select_related("student", "student__school", "guardian", "runner", "checked_in_by")
@@ -93,7 +94,7 @@ def _request(request: HttpRequest, incident: Incident, request_id: int) -> Reuni
     return found
 
 
-def _require_reunify(request: HttpRequest, incident: Incident) -> None:
+def _require_reunify(request: SignedInRequest, incident: Incident) -> None:
     if not reunification.may_reunify(request.user, incident):
         raise PermissionDenied(_("You may not release students at this school."))
 
@@ -104,7 +105,7 @@ def _errors(exc: ValidationError) -> str:
 
 @login_required
 @never_cache
-def board(request: HttpRequest, pk: int) -> HttpResponse:
+def board(request: SignedInRequest, pk: int) -> HttpResponse:
     """The live board. Staff who reunify also see the queue's adults and the refusals (audited)."""
     incident = _incident(request, pk)
     may = reunification.may_reunify(request.user, incident)
@@ -144,7 +145,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 @background
 @login_required
 @require_GET
-def board_json(request: HttpRequest, pk: int) -> HttpResponse:
+def board_json(request: SignedInRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     response = JsonResponse(reunification.board(request.user, incident))
     response["Cache-Control"] = "no-store"
@@ -153,7 +154,7 @@ def board_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @never_cache
-def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+def check_in(request: SignedInRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     _require_reunify(request, incident)
     form = CheckInForm(request.POST or None)
@@ -193,7 +194,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @never_cache
-def request_detail(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+def request_detail(request: SignedInRequest, pk: int, request_id: int) -> HttpResponse:
     incident = _incident(request, pk)
     found = _request(request, incident, request_id)
     runners = list(reunification.runners(found))
@@ -233,7 +234,7 @@ def _back(found: ReunificationRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def send_runner(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+def send_runner(request: SignedInRequest, pk: int, request_id: int) -> HttpResponse:
     incident = _incident(request, pk)
     found = _request(request, incident, request_id)
     runners = {u.pk: u for u in reunification.runners(found)}
@@ -250,7 +251,7 @@ def send_runner(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def release(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+def release(request: SignedInRequest, pk: int, request_id: int) -> HttpResponse:
     incident = _incident(request, pk)
     found = _request(request, incident, request_id)
     try:
@@ -271,7 +272,7 @@ def release(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def refuse(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+def refuse(request: SignedInRequest, pk: int, request_id: int) -> HttpResponse:
     incident = _incident(request, pk)
     found = _request(request, incident, request_id)
     form = RefuseForm(request.POST)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -40,6 +40,9 @@ from haven.emergencies.models import (
     RollCallEntry,
     VisitorAccount,
 )
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 RELEASED = "released"  # a student's state once handed to a guardian
 
@@ -262,7 +265,7 @@ def record_if_complete(incident: Incident, result: Accountability) -> None:
 # --- what a person may see of it -----------------------------------------------------------------
 
 
-def as_data(result: Accountability, user: Any, *, limit: int = 300) -> dict[str, Any]:
+def as_data(result: Accountability, user: User, *, limit: int = 300) -> dict[str, Any]:
     """The picture as JSON data for ``user``: counts for everyone who sees the incident; names,
     injuries and visitors' names only where the policy lets them see them."""
     named = {
@@ -331,7 +334,7 @@ def as_data(result: Accountability, user: Any, *, limit: int = 300) -> dict[str,
     }
 
 
-def audit_read(user: Any, incident: Incident, *, via: str) -> None:
+def audit_read(user: User, incident: Incident, *, via: str) -> None:
     """Record a read of the names and injuries (the live page polls: once per person and incident
     every five minutes is enough to say who looked)."""
     from django.core.cache import cache

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError as PydanticValidationError
@@ -21,6 +20,7 @@ from haven.emergencies.models import Incident, RollCall, RollCallEntry
 from haven.emergencies.roll_call import accountability
 from haven.emergencies.roll_call import services as roll_calls
 from haven.web.api import request_body
+from haven.web.requests import SignedInRequest
 
 # Operation ids are named explicitly: clients generated from the OpenAPI document keep them, so
 # they do not follow this module's path (they were named for the modules before the app's split).
@@ -116,11 +116,11 @@ class AccountabilityOut(Schema):
     unaccounted: list[AccountedStudentOut]
 
 
-def _incident(request: HttpRequest, pk: int) -> Incident:
+def _incident(request: SignedInRequest, pk: int) -> Incident:
     return policy.get_visible_or_404(request.user, Incident.objects.select_related("school"), pk)
 
 
-def _body(request: HttpRequest) -> RollCallIn:
+def _body(request: SignedInRequest) -> RollCallIn:
     try:
         return RollCallIn.model_validate_json(request.body or b"")
     except PydanticValidationError as exc:
@@ -138,7 +138,7 @@ def _body(request: HttpRequest) -> RollCallIn:
     openapi_extra=request_body(RollCallIn),
     operation_id="haven_emergencies_api_roll_call_roll_call",
 )
-def roll_call(request: HttpRequest, pk: int):
+def roll_call(request: SignedInRequest, pk: int):
     """Report a class: every student present, missing, injured, or extra (from another class,
     with you), and your own status. 201 for the first report of the class, 200 for a
     correction."""
@@ -177,7 +177,7 @@ def roll_call(request: HttpRequest, pk: int):
     url_name="incident_accountability",
     operation_id="haven_emergencies_api_roll_call_incident_accountability",
 )
-def incident_accountability(request: HttpRequest, pk: int):
+def incident_accountability(request: SignedInRequest, pk: int):
     """Who is accounted for: counts for everyone who sees the incident; the names of students not
     accounted for, injuries and visitors only for those the access policy allows."""
     incident = _incident(request, pk)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +29,9 @@ from haven.emergencies.models import (
 from haven.emergencies.roll_call.accountability import compute, record_if_complete, school_ids
 from haven.notify import services as notify
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_NOTE = 500
 MAX_MARKS = 500
 
@@ -46,7 +49,7 @@ class Mark:
 # --- the sections a person reports for -----------------------------------------------------------
 
 
-def sections_for(user: Any, incident: Incident) -> models.QuerySet[Section]:
+def sections_for(user: policy.Actor, incident: Incident) -> models.QuerySet[Section]:
     """The classes ``user`` may report for in this incident: the ones they teach at its schools;
     for incident command, every class there."""
     qs = Section.objects.filter(school__in=school_ids(incident)).select_related("school")
@@ -55,7 +58,7 @@ def sections_for(user: Any, incident: Incident) -> models.QuerySet[Section]:
     return qs.filter(teachers__user=user.pk).distinct().order_by("school__name", "title")
 
 
-def find_section(user: Any, incident: Incident, ref: int | str) -> Section:
+def find_section(user: User, incident: Incident, ref: int | str) -> Section:
     """The section named by ``ref`` (Haven's id or the roster's sourcedId) that ``user`` may
     report for. Unknown, or outside the incident: a field error; not theirs: PermissionDenied."""
     qs = Section.objects.filter(school__in=school_ids(incident)).select_related("school")
@@ -200,7 +203,7 @@ def _match(
 
 
 def submit_roll_call(
-    user: Any,
+    user: User,
     incident: Incident,
     section: Section,
     marks: list[Mark],
@@ -293,7 +296,7 @@ def submit_roll_call(
     return roll_call, created
 
 
-def _need_help(user: Any, incident: Incident, section: Section, at: datetime) -> None:
+def _need_help(user: User, incident: Incident, section: Section, at: datetime) -> None:
     IncidentEvent.objects.create(
         incident=incident,
         kind=IncidentEvent.Kind.NEED_HELP,
@@ -321,7 +324,7 @@ def _need_help(user: Any, incident: Incident, section: Section, at: datetime) ->
     )
 
 
-def account_visitor(user: Any, incident: Incident, visit: Any, status: str) -> VisitorAccount:
+def account_visitor(user: User, incident: Incident, visit: Any, status: str) -> VisitorAccount:
     """The office marks a visitor who is (or was) on site accounted for or missing."""
     if not policy.may_account_visitors(user, visit.school_id) or visit.school_id not in school_ids(
         incident

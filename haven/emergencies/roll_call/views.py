@@ -26,6 +26,7 @@ from haven.emergencies.alerts.protocols import ACTIONS
 from haven.emergencies.models import Incident, RollCall, RollCallEntry, VisitorAccount
 from haven.emergencies.roll_call import accountability
 from haven.emergencies.roll_call import services as roll_calls
+from haven.web.requests import SignedInRequest
 
 #: The choices for a student of the class, and for one from another class who is with the teacher.
 CLASS_CHOICES = [
@@ -45,7 +46,7 @@ def _incident(request: HttpRequest, pk: int) -> Incident:
 @login_required
 @never_cache
 @require_GET
-def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
+def roll_call(request: SignedInRequest, pk: int) -> HttpResponse:
     """The classes this person reports for, each marked reported or not."""
     incident = _incident(request, pk)
     sections = list(roll_calls.sections_for(request.user, incident))
@@ -97,7 +98,7 @@ def _posted(request: HttpRequest, students: list[Student]) -> dict[int, tuple[st
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def roll_call_section(request: HttpRequest, pk: int, section: int) -> HttpResponse:
+def roll_call_section(request: SignedInRequest, pk: int, section: int) -> HttpResponse:
     """The roll call of one class. Without JavaScript every button is a plain submit: "search"
     and "everyone present" come back to this page with what was already marked kept."""
     incident = _incident(request, pk)
@@ -228,7 +229,7 @@ def _attach_errors(exc: ValidationError, rows: list[dict[str, Any]]) -> list[str
     return general
 
 
-def _dashboard_data(request: HttpRequest, incident: Incident, via: str) -> dict[str, Any]:
+def _dashboard_data(request: SignedInRequest, incident: Incident, via: str) -> dict[str, Any]:
     result = accountability.compute(incident)
     accountability.record_if_complete(incident, result)
     data = accountability.as_data(result, request.user)
@@ -241,7 +242,7 @@ def _dashboard_data(request: HttpRequest, incident: Incident, via: str) -> dict[
 @login_required
 @never_cache
 @require_GET
-def accountability_page(request: HttpRequest, pk: int) -> HttpResponse:
+def accountability_page(request: SignedInRequest, pk: int) -> HttpResponse:
     """The live dashboard; polls :func:`accountability_json` with JavaScript, refreshes itself
     every 15 seconds without."""
     incident = _incident(request, pk)
@@ -264,7 +265,7 @@ def accountability_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def accountability_json(request: HttpRequest, pk: int) -> JsonResponse:
+def accountability_json(request: SignedInRequest, pk: int) -> JsonResponse:
     incident = _incident(request, pk)
     return JsonResponse(_dashboard_data(request, incident, "poll"))
 
@@ -272,7 +273,7 @@ def accountability_json(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def visitors(request: HttpRequest, pk: int) -> HttpResponse:
+def visitors(request: SignedInRequest, pk: int) -> HttpResponse:
     """The office's list of visitors on site during the incident, each accounted for or missing."""
     from haven.visitors.models import Visit
 

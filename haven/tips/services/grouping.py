@@ -12,7 +12,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +24,9 @@ from haven.access import policy
 from haven.audit import services as audit
 from haven.tips import grouping
 from haven.tips.models import Attachment, Message, Status, Tip, TipGroup
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +118,7 @@ def _best_group(tip: Tip, found: grouping.Fingerprint, now: datetime) -> TipGrou
 # --- reading --------------------------------------------------------------------------------------
 
 
-def members(user: Any, group_id: int | None) -> QuerySet[Tip]:
+def members(user: User, group_id: int | None) -> QuerySet[Tip]:
     """The tips of a group that ``user`` may see: the most urgent open one first, then newest."""
     qs = policy.visible_to(user, Tip).filter(group_id=group_id).select_related("school")
     return qs.order_by("-life_safety", "status", "-created_at", "-pk")
@@ -152,7 +155,7 @@ class Summary:
         return self.tips[0] if self.tips else None
 
 
-def summary(user: Any, tip: Tip) -> Summary:
+def summary(user: User, tip: Tip) -> Summary:
     """The group of ``tip`` that ``user`` may see, with the union of its names, links and files."""
     tips = top_first(list(members(user, tip.group_id))) if tip.group_id else [tip]
     names: dict[str, str] = {}
@@ -176,7 +179,7 @@ def summary(user: Any, tip: Tip) -> Summary:
 # --- the responders' work on a group --------------------------------------------------------------
 
 
-def _group_of(user: Any, tip: Tip) -> list[Tip]:
+def _group_of(user: User, tip: Tip) -> list[Tip]:
     """The tip's group as stored now (the caller's copy may be older), as ``user`` sees it."""
     current = policy.visible_to(user, Tip).filter(pk=tip.pk).values_list("group_id", flat=True)
     if not current.exists():
@@ -185,7 +188,7 @@ def _group_of(user: Any, tip: Tip) -> list[Tip]:
     return list(members(user, tip.group_id)) if tip.group_id else [tip]
 
 
-def acknowledge_group(user: Any, tip: Tip) -> int:
+def acknowledge_group(user: User, tip: Tip) -> int:
     """Acknowledge every new tip of the group (escalation stops for all of them); how many."""
     from haven.tips.services.responders import acknowledge  # responders → submission → here
 
@@ -198,7 +201,7 @@ def acknowledge_group(user: Any, tip: Tip) -> int:
     return count
 
 
-def message_group(user: Any, tip: Tip, body: str, *, signed: bool = False) -> list[Message]:
+def message_group(user: User, tip: Tip, body: str, *, signed: bool = False) -> list[Message]:
     """The same message to every reporter of the group's open tips: each gets it in their own
     dialogue (and reads only that one). Closed tips are left alone."""
     from haven.tips.services.responders import staff_message
@@ -210,7 +213,7 @@ def message_group(user: Any, tip: Tip, body: str, *, signed: bool = False) -> li
         return [staff_message(user, m, body, signed=signed) for m in targets]
 
 
-def close_group(user: Any, tip: Tip, disposition: str) -> int:
+def close_group(user: User, tip: Tip, disposition: str) -> int:
     """Close every open tip of the group with one disposition; how many were closed."""
     from haven.tips.services.responders import close
 
@@ -223,7 +226,7 @@ def close_group(user: Any, tip: Tip, disposition: str) -> int:
     return count
 
 
-def move_out(user: Any, tip: Tip) -> TipGroup:
+def move_out(user: User, tip: Tip) -> TipGroup:
     """Take a wrongly grouped tip out of its group: it becomes a group of its own (audited). If
     it was the one the on-call tiers were paged for, the group's next new tip is paged instead."""
     group = _group_of(user, tip)
@@ -244,7 +247,7 @@ def move_out(user: Any, tip: Tip) -> TipGroup:
     return new
 
 
-def merge(user: Any, tip: Tip, other: Tip) -> int:
+def merge(user: User, tip: Tip, other: Tip) -> int:
     """Put the group of ``other`` into the group of ``tip`` (both must be visible, of the same
     school or district page); how many tips moved. Audited on every tip that moved."""
     _group_of(user, tip)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,22 +26,25 @@ from haven.tips.models import (
 from haven.tips.services.retention import retention_days
 from haven.tips.services.submission import MAX_MESSAGE, clean_text
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def may_work_on(user: Any, tip: Tip) -> bool:
+
+def may_work_on(user: User, tip: Tip) -> bool:
     return policy.visible_to(user, Tip).filter(pk=tip.pk).exists()
 
 
-def _require_tip(user: Any, tip: Tip) -> None:
+def _require_tip(user: User, tip: Tip) -> None:
     if not may_work_on(user, tip):
         raise PermissionDenied(_("You cannot work on this tip."))
 
 
-def open_tip(user: Any, tip: Tip) -> None:
+def open_tip(user: User, tip: Tip) -> None:
     """Record that a responder read the tip."""
     audit.record(user, "view", tip)
 
 
-def listed(user: Any, tips: Iterable[Tip | int], school: Any = None) -> None:
+def listed(user: User, tips: Iterable[Tip | int], school: Any = None) -> None:
     """Record that a responder saw a list of tips (the inbox, the API list): which ones, not what
     they said."""
     ids = [getattr(t, "pk", t) for t in tips]
@@ -54,14 +57,14 @@ def listed(user: Any, tips: Iterable[Tip | int], school: Any = None) -> None:
     )
 
 
-def reveal_contact(user: Any, tip: Tip) -> dict[str, str] | None:
+def reveal_contact(user: User, tip: Tip) -> dict[str, str] | None:
     """A confidential reporter's identity, for the tip's responders only; every reveal is logged."""
     _require_tip(user, tip)
     audit.record(user, "view", tip, compartment="reporter_identity")
     return tip.contact
 
 
-def acknowledge(user: Any, tip: Tip) -> Tip:
+def acknowledge(user: User, tip: Tip) -> Tip:
     _require_tip(user, tip)
     with transaction.atomic():
         tip = Tip.objects.select_for_update().get(pk=tip.pk)
@@ -79,7 +82,7 @@ def acknowledge(user: Any, tip: Tip) -> Tip:
     return tip
 
 
-def mark_triaged(user: Any, tip: Tip) -> Tip:
+def mark_triaged(user: User, tip: Tip) -> Tip:
     _require_tip(user, tip)
     with transaction.atomic():
         tip = acknowledge(user, tip)
@@ -90,7 +93,7 @@ def mark_triaged(user: Any, tip: Tip) -> Tip:
     return tip
 
 
-def close(user: Any, tip: Tip, disposition: str) -> Tip:
+def close(user: User, tip: Tip, disposition: str) -> Tip:
     """Close the tip with how it ended (a prank or unfounded tip is closed as such). Closing a
     closed tip only changes its disposition: when it was closed, and so its retention, stay."""
     _require_tip(user, tip)
@@ -117,7 +120,7 @@ def close(user: Any, tip: Tip, disposition: str) -> Tip:
     return tip
 
 
-def reopen(user: Any, tip: Tip) -> Tip:
+def reopen(user: User, tip: Tip) -> Tip:
     """Bring a closed tip back to work (as triaged); it no longer counts towards the purge."""
     _require_tip(user, tip)
     with transaction.atomic():
@@ -137,7 +140,7 @@ def reopen(user: Any, tip: Tip) -> Tip:
 
 
 def staff_message(
-    user: Any, tip: Tip, body: str, *, internal: bool = False, signed: bool = False
+    user: User, tip: Tip, body: str, *, internal: bool = False, signed: bool = False
 ) -> Message:
     """A question or answer to the reporter, or (internal) a note among responders."""
     _require_tip(user, tip)
@@ -169,7 +172,7 @@ def staff_message(
     return message
 
 
-def assign(user: Any, tip: Tip, assignees: list[Any]) -> None:
+def assign(user: User, tip: Tip, assignees: list[Any]) -> None:
     _require_tip(user, tip)
     allowed = [a for a in assignees if policy.visible_to(a, Tip).filter(pk=tip.pk).exists()]
     if len(allowed) != len(assignees):
@@ -187,7 +190,7 @@ def assign(user: Any, tip: Tip, assignees: list[Any]) -> None:
         )
 
 
-def link(user: Any, tip: Tip, other: Tip) -> None:
+def link(user: User, tip: Tip, other: Tip) -> None:
     _require_tip(user, tip)
     _require_tip(user, other)
     if tip.pk == other.pk:
@@ -197,7 +200,7 @@ def link(user: Any, tip: Tip, other: Tip) -> None:
         audit.record(user, "update", tip, detail={"linked": other.pk})
 
 
-def set_legal_hold(user: Any, tip: Tip, hold: bool) -> None:
+def set_legal_hold(user: User, tip: Tip, hold: bool) -> None:
     _require_tip(user, tip)
     if not policy.has_perm(user, Perm.LEGAL_HOLD, tip.school_id or None):
         raise PermissionDenied(_("Only administrators place or lift a legal hold."))

@@ -15,12 +15,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
 from haven.access import policy
 from haven.triage.models import CATEGORY_LABELS, NOT_FALSE_ALARM, DismissReason, Signal, Status
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 
 @dataclass
@@ -88,14 +91,20 @@ class Rates:
 
 
 def reviewed(
-    user: Any,
+    user: User | None,
     *,
     district: Any = None,
     since: datetime | None = None,
     queryset: QuerySet | None = None,
 ) -> QuerySet:
-    """Reviewed signals ``user`` may see (or of ``queryset``, for the command line)."""
-    qs = queryset if queryset is not None else policy.visible_to(user, Signal)
+    """Reviewed signals ``user`` may see (or of ``queryset``, for the command line, which asks
+    as no one: without a queryset, no one sees none)."""
+    if queryset is not None:
+        qs = queryset
+    elif user is None:
+        qs = Signal.objects.none()
+    else:
+        qs = policy.visible_to(user, Signal)
     qs = qs.exclude(status=Status.OPEN)
     if district is not None:
         qs = qs.filter(district=district)
@@ -104,7 +113,7 @@ def reviewed(
     return qs
 
 
-def rates(user: Any, **filters: Any) -> Rates:
+def rates(user: User | None, **filters: Any) -> Rates:
     """False-alarm rates per category, school and tool (see the module documentation)."""
     categories = {c: Tally(c, str(label)) for c, label in CATEGORY_LABELS.items()}
     schools: dict[str, Tally] = {}
@@ -132,7 +141,7 @@ def rates(user: Any, **filters: Any) -> Rates:
     )
 
 
-def feedback_report(user: Any = None, **filters: Any) -> dict[str, Any]:
+def feedback_report(user: User | None = None, **filters: Any) -> dict[str, Any]:
     """The team's verdicts as an evaluation of the classifier: per category, precision (confirmed
     or already known, over reviewed), false-alarm rate and the dismissal reasons."""
     figures = rates(user, **filters)

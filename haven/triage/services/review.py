@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,13 +20,16 @@ from haven.triage import classifier
 from haven.triage.models import DismissReason, Signal, Status, Urgency
 from haven.triage.services.signals import clean_text
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_NOTE = 2000
 
 
 # --- reading and review ---------------------------------------------------------------------------
 
 
-def get_signal(user: Any, pk: int) -> Signal:
+def get_signal(user: User, pk: int) -> Signal:
     """A signal ``user`` may see (404 otherwise), its read recorded in the audit log."""
     signal = (
         policy.visible_to(user, Signal)
@@ -40,7 +43,7 @@ def get_signal(user: Any, pk: int) -> Signal:
     return signal
 
 
-def _reviewable(user: Any, signal: Signal | int) -> Signal:
+def _reviewable(user: User, signal: Signal | int) -> Signal:
     pk: int = signal.pk if isinstance(signal, Signal) else signal
     if not policy.visible_to(user, Signal).filter(pk=pk).exists():
         raise Http404
@@ -78,7 +81,7 @@ def cases_available() -> bool:
     return apps.is_installed("haven.cases") and bool(_case_opener)
 
 
-def _open_case(user: Any, signal: Signal, case_type: str, note: str) -> int | None:
+def _open_case(user: User, signal: Signal, case_type: str, note: str) -> int | None:
     """Open a case from the signal through the cases app's own service, when it is installed."""
     if not cases_available():
         return None
@@ -87,7 +90,12 @@ def _open_case(user: Any, signal: Signal, case_type: str, note: str) -> int | No
 
 
 def confirm(
-    user: Any, signal: Signal | int, *, note: str = "", open_case: bool = False, case_type: str = ""
+    user: User,
+    signal: Signal | int,
+    *,
+    note: str = "",
+    open_case: bool = False,
+    case_type: str = "",
 ) -> Signal:
     """A reviewer confirms the concern; with ``open_case`` a case is opened from it (when the
     cases app is installed), in the same transaction."""
@@ -105,7 +113,7 @@ def confirm(
     return found
 
 
-def dismiss(user: Any, signal: Signal | int, *, reason: str, note: str = "") -> Signal:
+def dismiss(user: User, signal: Signal | int, *, reason: str, note: str = "") -> Signal:
     """A reviewer dismisses the signal, saying why; the reasons feed the false-alarm figures."""
     note = _review_note(note)
     if reason not in DismissReason.values:
@@ -136,7 +144,7 @@ def _review_note(note: Any) -> str:
 # --- the classify endpoint ---------------------------------------------------------
 
 
-def classify_for(user: Any, text: Any) -> dict[str, Any]:
+def classify_for(user: User, text: Any) -> dict[str, Any]:
     """The classifier's reading of a text sent by a member of staff or an integration, audited
     without the text."""
     if not policy.may_classify(user):
@@ -158,7 +166,7 @@ def classify_for(user: Any, text: Any) -> dict[str, Any]:
     return result
 
 
-def queue_counts(user: Any, school: Any) -> dict[str, Any]:
+def queue_counts(user: User, school: Any) -> dict[str, Any]:
     """Open signals waiting at ``school`` (every school the user sees when None): for a reviewer
     the review queue (imminent, high, routine), for the rest of the team the high and imminent
     ones it may see."""

@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -54,6 +54,9 @@ from haven.triage.models import (
     Urgency,
 )
 from haven.triage.text import MAX_CHARS
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +98,14 @@ def retention_days(prefs: DistrictTriageSettings) -> int:
     return prefs.retention_days or default
 
 
-def managed_districts(user: Any) -> QuerySet:
+def managed_districts(user: User) -> QuerySet:
     """Districts whose triage settings and figures ``user`` may see (district-wide roles)."""
     districts = policy.district_wide(user, Perm.TRIAGE_QUALITY)
     return District.objects.filter(pk__in=districts).order_by("name")
 
 
 def update_settings(
-    user: Any,
+    user: User,
     district: District,
     *,
     sensitive_categories: list[str],
@@ -211,7 +214,7 @@ def _observed_at(value: Any, now: datetime, errors: dict[str, str]) -> datetime:
     return value
 
 
-def find_student(user: Any, reference: str) -> Student | None:
+def find_student(user: User, reference: str) -> Student | None:
     """A student at a school where ``user`` submits signals, by OneRoster sourcedId, else by
     Haven id."""
     students = Student.objects.filter(policy.school_q(user, Perm.SIGNALS_SUBMIT)).select_related(
@@ -250,7 +253,7 @@ def flagged_categories(reading: dict[str, Any]) -> list[str]:
     return flagged
 
 
-def submit_signal(user: Any, data: SignalInput, *, now: datetime | None = None) -> Intake:
+def submit_signal(user: User, data: SignalInput, *, now: datetime | None = None) -> Intake:
     """Receive one signal from a monitoring tool: validate (a ValidationError naming the field),
     find the student (:class:`UnknownStudent`), classify, de-duplicate, store encrypted, route,
     notify and audit, in one transaction. Text over the classifier's limit is cut to it and the
@@ -333,7 +336,7 @@ def submit_signal(user: Any, data: SignalInput, *, now: datetime | None = None) 
 
 
 def _store(
-    user: Any,
+    user: User,
     student: Student,
     fields: dict[str, Any],
     *,
@@ -374,7 +377,7 @@ def _store(
 # --- routing --------------------------------------------------------------------------------------
 
 
-def may_see(user: Any, signal: Signal) -> bool:
+def may_see(user: User, signal: Signal) -> bool:
     return policy.visible_to(user, Signal).filter(pk=signal.pk).exists()
 
 

@@ -18,7 +18,7 @@ Outcomes (the worse of the registry's and the watchlists'):
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -38,6 +38,9 @@ from haven.visitors import watchlists
 from haven.visitors.models import OUTCOME_RANK, Outcome, Person, PreRegistration, Visit
 from haven.visitors.services import photos
 from haven.visitors.services.identity import VisitorDetails, id_hashes
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ VOLUNTEERS: list[Any] = []
 
 
 def check_in(
-    actor: Any,
+    actor: User | None,
     school: Any,
     details: VisitorDetails,
     *,
@@ -85,8 +88,9 @@ def check_in(
     """Screen the visitor and record the visit (see the module's docstring). Raises
     ValidationError naming the field for bad input — then nothing is stored — and
     PermissionDenied when ``actor`` may not check visitors in at ``school``. A lobby kiosk checks
-    in as the person who enrolled it, naming itself in ``kiosk_id``."""
-    if not policy.may_check_in(actor, school):
+    in as the person who enrolled it, naming itself in ``kiosk_id`` (a kiosk whose enroller's
+    account is gone checks in as no one, and is refused)."""
+    if actor is None or not policy.may_check_in(actor, school):
         raise PermissionDenied(_("You may not check visitors in at this school."))
     errors: dict[str, str] = {}
     purpose = _text(errors, "purpose", purpose, required=True)
@@ -209,7 +213,7 @@ def _remember(district_id: int, details: VisitorDetails) -> Person:
     return person
 
 
-def decide(actor: Any, visit: Visit, answer: str) -> Visit:
+def decide(actor: User, visit: Visit, answer: str) -> Visit:
     """The answer to a possible match: the clerk's yes / no / not sure on a pending review, or an
     administrator's or the SRO's yes / no on an escalated one."""
     Answer, Status = Visit.Answer, Visit.Status
@@ -252,7 +256,7 @@ def decide(actor: Any, visit: Visit, answer: str) -> Visit:
     return visit
 
 
-def sign_out(actor: Any, visit: Visit, method: str = "list") -> Visit:
+def sign_out(actor: User, visit: Visit, method: str = "list") -> Visit:
     """Sign a visitor out (by badge scan, from the list, or through the API)."""
     if not policy.has_perm(actor, Perm.VISITORS_MANAGE, visit.school_id):
         raise PermissionDenied(_("You may not sign visitors out at this school."))
@@ -285,7 +289,7 @@ def on_site(school: Any) -> QuerySet[Visit]:
     )
 
 
-def badge_printed(actor: Any, visit: Visit, size: str) -> None:
+def badge_printed(actor: User | None, visit: Visit, size: str) -> None:
     """Record that a badge was printed (the first print's time is kept on the visit)."""
     with transaction.atomic():
         if visit.badge_printed_at is None:
@@ -294,7 +298,7 @@ def badge_printed(actor: Any, visit: Visit, size: str) -> None:
         audit.record(actor, "export", visit, detail={"badge": size})
 
 
-def set_frequent(actor: Any, person: Person, frequent: bool) -> Person:
+def set_frequent(actor: User, person: Person, frequent: bool) -> Person:
     """Save (or forget) a visitor as a frequent visitor, picked at check-in next time."""
     with transaction.atomic():
         person.frequent = frequent

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +20,9 @@ from haven.accounts import codes
 from haven.audit import services as audit
 from haven.visitors.models import Kiosk
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 _PURPOSE = "kiosk"
 
 
@@ -28,7 +31,7 @@ def _device_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create(actor: Any, school: Any, name: str) -> tuple[Kiosk, str, datetime]:
+def create(actor: User, school: Any, name: str) -> tuple[Kiosk, str, datetime]:
     """A new kiosk for ``school``, waiting for its one-time code (returned, shown once) to be typed
     on the tablet before it expires (also returned)."""
     if not policy.may_manage_kiosks(actor, school):
@@ -107,7 +110,7 @@ def for_device(secret: str) -> Kiosk | None:
     return kiosk
 
 
-def revoke(actor: Any, kiosk: Kiosk) -> Kiosk:
+def revoke(actor: User, kiosk: Kiosk) -> Kiosk:
     """Stop a kiosk (or cancel a waiting one): its next request reaches nothing."""
     if not policy.may_manage_kiosks(actor, kiosk.school):
         raise PermissionDenied(_("You may not manage kiosks at this school."))

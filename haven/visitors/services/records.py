@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +16,9 @@ from haven.access import policy
 from haven.audit import services as audit
 from haven.visitors.models import Person, PreRegistration, Visit
 from haven.web import csv
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_EXPORT_ROWS = 50_000
 
@@ -61,7 +64,7 @@ def filtered(qs: QuerySet[Visit], f: LogFilter) -> QuerySet[Visit]:
     )
 
 
-def export_csv(actor: Any, school: Any, qs: QuerySet[Visit], f: LogFilter) -> str:
+def export_csv(actor: User, school: Any, qs: QuerySet[Visit], f: LogFilter) -> str:
     """The log as CSV (no date of birth, ID or address: who came, when, why), audited."""
     rows = list(qs[: MAX_EXPORT_ROWS + 1])
     if len(rows) > MAX_EXPORT_ROWS:
@@ -115,7 +118,7 @@ def export_csv(actor: Any, school: Any, qs: QuerySet[Visit], f: LogFilter) -> st
 
 
 def expect(
-    actor: Any,
+    actor: User,
     school: Any,
     *,
     first_name: str,
@@ -149,7 +152,7 @@ def expect(
     return pre
 
 
-def cancel_expected(actor: Any, pre: PreRegistration) -> PreRegistration:
+def cancel_expected(actor: User, pre: PreRegistration) -> PreRegistration:
     if not policy.may_check_in(actor, pre.school_id):
         raise PermissionDenied(_("You may not change this school's expected visitors."))
     if pre.visit_id:

@@ -4,7 +4,7 @@ coordinator's permission check, locking a volunteer's row, and the volunteer's p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -14,6 +14,9 @@ from haven.access import policy
 from haven.volunteers.models import (
     Volunteer,
 )
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_TEXT = 2000
 MAX_LINE = 200
@@ -45,7 +48,7 @@ def school_id_of(volunteer: Volunteer) -> int | None:
     return first.pk if first else None
 
 
-def require_manager(actor: Any, volunteer: Volunteer) -> None:
+def require_manager(actor: User, volunteer: Volunteer) -> None:
     if not policy.may_manage_volunteer(actor, volunteer):
         raise PermissionDenied(_("You may not manage this volunteer."))
 

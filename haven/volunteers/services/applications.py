@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -37,6 +37,9 @@ from haven.volunteers.services._common import (
     school_id_of,
     volunteer_url,
 )
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 
 @dataclass
@@ -117,7 +120,7 @@ def apply(data: Application, district: District) -> Volunteer:
     return volunteer
 
 
-def _screen(volunteer: Volunteer, schools: list[School], actor: Any) -> None:
+def _screen(volunteer: Volunteer, schools: list[School], actor: User | None) -> None:
     """Screen against the registry once and the watchlists of every school chosen (the date of
     birth was typed by the applicant, so the comparison is the wide one)."""
     born = volunteer.born or dt.date.min
@@ -183,7 +186,7 @@ def _tell_deciders(volunteer: Volunteer) -> set[int]:
     return {user.pk for user in deciders}
 
 
-def rescreen(actor: Any, volunteer: Volunteer) -> Volunteer:
+def rescreen(actor: User, volunteer: Volunteer) -> Volunteer:
     """Screen the volunteer again (the registry or a watchlist may have changed)."""
     require_manager(actor, volunteer)
     with transaction.atomic():
@@ -204,7 +207,7 @@ def rescreen(actor: Any, volunteer: Volunteer) -> Volunteer:
 
 
 def approve(
-    actor: Any, volunteer: Volunteer, *, not_listed: bool = False, reason: str = ""
+    actor: User, volunteer: Volunteer, *, not_listed: bool = False, reason: str = ""
 ) -> Volunteer:
     """Approve an application. A screening ``match`` blocks approval; a possible match
     (``review``) needs the explicit answer that the applicant is not the person listed, with a
@@ -269,7 +272,7 @@ def approve(
     return volunteer
 
 
-def decline(actor: Any, volunteer: Volunteer, reason: str) -> Volunteer:
+def decline(actor: User, volunteer: Volunteer, reason: str) -> Volunteer:
     """Decline an application (or withdraw an approval), with a reason kept encrypted."""
     require_manager(actor, volunteer)
     errors: dict[str, str] = {}

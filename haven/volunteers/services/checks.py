@@ -6,7 +6,7 @@ volunteer's check is expiring or has expired. Whether these make a volunteer eli
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -41,9 +41,12 @@ from haven.volunteers.services._common import (
     volunteer_url,
 )
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 
 def record_check(
-    actor: Any,
+    actor: User,
     volunteer: Volunteer,
     *,
     status: str,
@@ -104,7 +107,7 @@ def record_check(
 
 
 def record_training(
-    actor: Any, volunteer: Volunteer, training: TrainingType, completed_on: dt.date | None
+    actor: User, volunteer: Volunteer, training: TrainingType, completed_on: dt.date | None
 ) -> TrainingRecord:
     require_manager(actor, volunteer)
     errors: dict[str, str] = {}
@@ -131,7 +134,7 @@ def record_training(
 
 
 def add_training_type(
-    actor: Any, district: District, name: str, valid_months: int | None, required: bool = True
+    actor: User, district: District, name: str, valid_months: int | None, required: bool = True
 ) -> TrainingType:
     if not policy.may_manage_training(actor, district):
         raise PermissionDenied(_("You may not change this district's training."))
@@ -152,7 +155,7 @@ def add_training_type(
 
 
 def change_training_type(
-    actor: Any,
+    actor: User,
     training: TrainingType,
     *,
     valid_months: int | None,

@@ -5,7 +5,7 @@ volunteer through their private code), and cancelling a sign-up."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +35,9 @@ from haven.volunteers.services._common import (
     clean_text,
 )
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 
 def open_opportunities(school: School) -> QuerySet[Opportunity]:
     return (
@@ -45,7 +48,7 @@ def open_opportunities(school: School) -> QuerySet[Opportunity]:
 
 
 def post_opportunity(
-    actor: Any,
+    actor: User,
     school: School,
     *,
     title: str,
@@ -84,7 +87,7 @@ def post_opportunity(
     return opportunity
 
 
-def cancel_opportunity(actor: Any, opportunity: Opportunity, reason: str) -> Opportunity:
+def cancel_opportunity(actor: User, opportunity: Opportunity, reason: str) -> Opportunity:
     """Cancel a shift that has not ended yet, with the reason. The sign-ups stay recorded (the
     history), but it leaves every list of upcoming opportunities and takes no more sign-ups; every
     signed-up volunteer with an e-mail address is told, once the cancellation is committed."""
@@ -163,7 +166,7 @@ def email_cancellation(opportunity_id: int, volunteer_id: int) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [volunteer.email])
 
 
-def sign_up(actor: Any, opportunity: Opportunity, volunteer: Volunteer) -> SignUp:
+def sign_up(actor: User, opportunity: Opportunity, volunteer: Volunteer) -> SignUp:
     """Sign an eligible volunteer up (the coordinator). Refused (naming why) when the opportunity
     is full, over, cancelled, or the volunteer is not eligible at its school on its day."""
     if not policy.has_perm(actor, Perm.VOLUNTEERS_MANAGE, opportunity.school_id):
@@ -171,7 +174,7 @@ def sign_up(actor: Any, opportunity: Opportunity, volunteer: Volunteer) -> SignU
     return book(opportunity, volunteer, actor)
 
 
-def book(opportunity: Opportunity, volunteer: Volunteer, actor: Any = None) -> SignUp:
+def book(opportunity: Opportunity, volunteer: Volunteer, actor: User | None = None) -> SignUp:
     """The sign-up itself, for the coordinator (``actor``) or the volunteer through their private
     code (``actor`` None). The opportunity's row is locked, so two last places are not both
     taken."""
@@ -215,7 +218,7 @@ def book(opportunity: Opportunity, volunteer: Volunteer, actor: Any = None) -> S
     return signup
 
 
-def cancel_sign_up(actor: Any, signup: SignUp) -> None:
+def cancel_sign_up(actor: User, signup: SignUp) -> None:
     opportunity = signup.opportunity
     if not policy.has_perm(actor, Perm.VOLUNTEERS_MANAGE, opportunity.school_id):
         raise PermissionDenied(_("You may not change sign-ups at this school."))
