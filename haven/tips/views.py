@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -53,6 +54,7 @@ from haven.tips.forms import (
 from haven.tips.models import Category, Message, SavedReply, Status, Tip
 from haven.web.forms import add_service_errors
 from haven.web.requests import SignedInRequest
+from haven.web.views import perform, submit
 
 OPEN = [Status.NEW, Status.ACKNOWLEDGED, Status.TRIAGED]
 PER_PAGE = 50
@@ -415,15 +417,14 @@ def triaged(request: SignedInRequest, pk: int) -> HttpResponse:
 def close(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.close(request.user, tip, form.cleaned_data["disposition"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Tip closed."))
-            return _back(tip)
-    return _detail(request, tip, close_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: services.close(request.user, tip, data["disposition"]),
+        success=_("Tip closed."),
+        then=reverse("tips:detail", args=[tip.pk]),
+    )
+    return done or _detail(request, tip, close_form=form)
 
 
 @never_cache
@@ -475,15 +476,14 @@ def message(request: SignedInRequest, pk: int) -> HttpResponse:
 def assign(request: SignedInRequest, pk: int) -> HttpResponse:
     tip = _visible(request, pk)
     form = AssignForm(request.POST, people=_responders(tip))
-    if form.is_valid():
-        try:
-            services.assign(request.user, tip, form.chosen())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Assignment saved."))
-            return _back(tip)
-    return _detail(request, tip, assign_form=form)
+    done = submit(
+        request,
+        form,
+        lambda _data: services.assign(request.user, tip, form.chosen()),
+        success=_("Assignment saved."),
+        then=reverse("tips:detail", args=[tip.pk]),
+    )
+    return done or _detail(request, tip, assign_form=form)
 
 
 @never_cache
@@ -574,11 +574,6 @@ def download(request: SignedInRequest, pk: int, token: str) -> FileResponse:
 # --- the tip's group ------------------------------------------------------------------------------
 
 
-def _service_error(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
-
-
 @never_cache
 @login_required
 @require_POST
@@ -639,18 +634,16 @@ def group_close(request: SignedInRequest, pk: int) -> HttpResponse:
     """Close every open tip of the group with one disposition."""
     tip = _visible(request, pk)
     form = GroupCloseForm(request.POST, prefix="group")
-    if form.is_valid():
-        try:
-            count = services.close_group(request.user, tip, form.cleaned_data["disposition"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                ngettext("Closed %(n)d tip.", "Closed %(n)d tips.", count) % {"n": count},
-            )
-            return _back(tip)
-    return _detail(request, tip, group_close_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: services.close_group(request.user, tip, data["disposition"]),
+        success=lambda count: (
+            ngettext("Closed %(n)d tip.", "Closed %(n)d tips.", count) % {"n": count}
+        ),
+        then=reverse("tips:detail", args=[tip.pk]),
+    )
+    return done or _detail(request, tip, group_close_form=form)
 
 
 @never_cache
@@ -659,13 +652,12 @@ def group_close(request: SignedInRequest, pk: int) -> HttpResponse:
 def group_leave(request: SignedInRequest, pk: int) -> HttpResponse:
     """Move a wrongly grouped tip out of its group (audited)."""
     tip = _visible(request, pk)
-    try:
-        services.move_out(request.user, tip)
-    except ValidationError as error:
-        _service_error(request, error)
-    else:
-        messages.success(request, _("Moved out: this tip is now a group of its own."))
-    return _back(tip)
+    return perform(
+        request,
+        lambda: services.move_out(request.user, tip),
+        success=_("Moved out: this tip is now a group of its own."),
+        then=reverse("tips:detail", args=[tip.pk]),
+    )
 
 
 @never_cache
